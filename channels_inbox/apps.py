@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ChannelsInboxConfig(AppConfig):
+    """Channel adapters (email, chat, phone, Meta…). Each registers its sender with
+    `tickets.senders.register_sender` in `ready()`, so `tickets` never imports this app."""
+
+    name = "channels_inbox"
+    verbose_name = "Channels"
+
+    def ready(self) -> None:
+        from channels_inbox.adapters import register_all
+
+        register_all()

@@ -1,0 +1,138 @@
+"""REST API for customers and their identities. Views parse, call one service or selector."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from customers import selectors, services
+from customers.models import Customer, Identity, IdentityKind
+from customers.normalise import InvalidIdentity
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Identity
+        fields = ["id", "kind", "value", "display", "created_at"]
+        read_only_fields = ["id", "value", "display", "created_at"]
+
+
+class IdentityInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IdentityKind.choices)
+    value = serializers.CharField(max_length=320)
+    region = serializers.CharField(max_length=2, required=False, help_text="Phone region, e.g. NL")
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    identities = IdentitySerializer(many=True, read_only=True)
+    organisation = serializers.CharField(source="organisation.name", read_only=True, default=None)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "language", "organisation", "notes", "identities", "merged_into", "created_at"]
+        read_only_fields = fields
+
+
+class CustomerInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=["", "en", "nl", "pl"], required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    identities = IdentityInputSerializer(many=True, required=False)
+
+
+class CustomerViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Customers with every identity. A merged customer's old id returns the survivor."""
+
+    serializer_class = CustomerSerializer
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        queryset = selectors.customer_list()
+        q = self.request.query_params.get("q", "").strip()
+        if q:
+            queryset = queryset.filter(
+                Q(name__icontains=q) | Q(identities__value__icontains=q.lower())
+            ).distinct()
+        return queryset
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="Name or identity contains")])
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_object(self) -> Customer:
+        try:
+            return selectors.customer_get(customer_id=int(self.kwargs["pk"]))
+        except (Customer.DoesNotExist, ValueError):
+            raise Http404("No such customer") from None
+
+    @extend_schema(request=CustomerInputSerializer, responses={201: CustomerSerializer})
+    def create(self, request: Request) -> Response:
+        data = CustomerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        identities = data.validated_data.get("identities", [])
+        if not identities:
+            raise serializers.ValidationError({"identities": "a customer needs at least one identity"})
+        try:
+            first = identities[0]
+            resolved = services.customer_resolve(
+                kind=first["kind"],
+                value=first["value"],
+                region=first.get("region"),
+                name=data.validated_data.get("name", ""),
+                language=data.validated_data.get("language", ""),
+            )
+            if not resolved.created:
+                return Response(
+                    {"detail": f"{first['kind']} {resolved.identity.value} already belongs to customer "
+                     f"{resolved.customer.pk}", "customer": resolved.customer.pk},
+                    status=status.HTTP_409_CONFLICT,
+                )
+            for extra in identities[1:]:
+                services.identity_add(
+                    customer=resolved.customer, kind=extra["kind"], value=extra["value"], region=extra.get("region")
+                )
+        except (InvalidIdentity, services.MergeError) as exc:
+            raise serializers.ValidationError({"identities": exc.messages if hasattr(exc, "messages") else [str(exc)]}) from exc
+        customer = selectors.customer_get(customer_id=resolved.customer.pk)
+        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CustomerInputSerializer, responses=CustomerSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        customer = self.get_object()
+        data = CustomerInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.customer_update(
+            customer=customer,
+            name=data.validated_data.get("name"),
+            language=data.validated_data.get("language"),
+            notes=data.validated_data.get("notes"),
+        )
+        return Response(CustomerSerializer(selectors.customer_get(customer_id=customer.pk)).data)
+
+    @extend_schema(request=IdentityInputSerializer, responses={201: IdentitySerializer})
+    @action(detail=True, methods=["post"])
+    def identities(self, request: Request, pk: str) -> Response:
+        """Add an identity. 409 if it belongs to another customer: merge them instead."""
+        customer = self.get_object()
+        data = IdentityInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            identity = services.identity_add(
+                customer=customer,
+                kind=data.validated_data["kind"],
+                value=data.validated_data["value"],
+                region=data.validated_data.get("region"),
+            )
+        except InvalidIdentity as exc:
+            raise serializers.ValidationError({"value": exc.messages}) from exc
+        except services.MergeError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(IdentitySerializer(identity).data, status=status.HTTP_201_CREATED)
+
+

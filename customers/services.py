@@ -1,0 +1,175 @@
+"""Writes on customers and identities. Every function is atomic and keyword-only."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from customers.models import PHONE_KINDS, Customer, Identity, IdentityKind, Organisation
+from customers.normalise import email_domain, normalise_identity
+from helpdesk.db import advisory_xact_lock
+
+logger = logging.getLogger(__name__)
+
+
+class MergeError(ValueError):
+    """The two customers cannot be merged; the message says why."""
+
+
+@dataclass(frozen=True)
+class ResolvedIdentity:
+    customer: Customer
+    identity: Identity
+    created: bool
+
+
+def _identity_lock_key(kind: str, value: str) -> str:
+    # A phone number and a WhatsApp id with the same digits are one person: one lock.
+    family = "tel" if kind in PHONE_KINDS else kind
+    return f"identity:{family}:{value}"
+
+
+def _survivor(customer: Customer) -> Customer:
+    seen: set[int] = set()
+    while customer.merged_into_id is not None and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = customer.merged_into
+    return customer
+
+
+def _find_identity(kind: str, value: str) -> Identity | None:
+    identities = Identity.objects.select_related("customer")
+    found = identities.filter(kind=kind, value=value).first()
+    if found is None and kind in PHONE_KINDS:
+        found = identities.filter(kind__in=PHONE_KINDS, value=value).order_by("created_at").first()
+    return found
+
+
+def _organisation_for(kind: str, value: str) -> Organisation | None:
+    if kind != IdentityKind.EMAIL:
+        return None
+    return Organisation.objects.filter(domain=email_domain(value)).first()
+
+
+@transaction.atomic
+def customer_resolve(
+    *,
+    kind: str,
+    value: str,
+    name: str = "",
+    region: str | None = None,
+    language: str = "",
+) -> ResolvedIdentity:
+    """The customer behind an identity, creating customer and identity when unknown.
+
+    A WhatsApp id resolves to the customer who has that number as a phone identity (and
+    vice versa); the missing identity of the other kind is then added to them. Merged
+    customers resolve to their survivor. Safe under concurrent calls for the same identity.
+    Raises `InvalidIdentity` for a value that cannot be normalised.
+    """
+    normalised = normalise_identity(kind, value, region=region)
+    advisory_xact_lock(_identity_lock_key(kind, normalised))
+    existing = _find_identity(kind, normalised)
+    if existing is not None:
+        customer = _survivor(existing.customer)
+        if existing.kind != kind:
+            identity = Identity.objects.create(
+                customer=customer, kind=kind, value=normalised, display=value.strip()
+            )
+            return ResolvedIdentity(customer=customer, identity=identity, created=False)
+        if not customer.name and name:
+            customer.name = name.strip()[:200]
+            customer.save(update_fields=["name", "updated_at"])
+        return ResolvedIdentity(customer=customer, identity=existing, created=False)
+    customer = Customer.objects.create(
+        name=name.strip()[:200],
+        language=language,
+        organisation=_organisation_for(kind, normalised),
+    )
+    identity = Identity.objects.create(
+        customer=customer, kind=kind, value=normalised, display=value.strip()
+    )
+    logger.info("customer %s created from %s identity", customer.pk, kind)
+    return ResolvedIdentity(customer=customer, identity=identity, created=True)
+
+
+@transaction.atomic
+def identity_add(*, customer: Customer, kind: str, value: str, region: str | None = None) -> Identity:
+    """Give `customer` another identity. Raises `MergeError` when it belongs to someone else
+    (the agent should merge the two customers instead)."""
+    normalised = normalise_identity(kind, value, region=region)
+    advisory_xact_lock(_identity_lock_key(kind, normalised))
+    customer = _survivor(customer)
+    existing = Identity.objects.filter(kind=kind, value=normalised).first()
+    if existing is not None:
+        if _survivor(existing.customer).pk == customer.pk:
+            return existing
+        raise MergeError(
+            f"{kind} {normalised} already belongs to customer {existing.customer_id}; merge them instead"
+        )
+    identity = Identity.objects.create(
+        customer=customer, kind=kind, value=normalised, display=value.strip()
+    )
+    if customer.organisation_id is None and (org := _organisation_for(kind, normalised)):
+        customer.organisation = org
+        customer.save(update_fields=["organisation", "updated_at"])
+    return identity
+
+
+@transaction.atomic
+def customer_update(
+    *, customer: Customer, name: str | None = None, language: str | None = None, notes: str | None = None
+) -> Customer:
+    fields = []
+    for field, value in (("name", name), ("language", language), ("notes", notes)):
+        if value is not None:
+            setattr(customer, field, value)
+            fields.append(field)
+    if fields:
+        customer.save(update_fields=[*fields, "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_merge_records(*, source: Customer, target: Customer) -> Customer:
+    """Move everything that points at `source` to `target`, then mark `source` merged.
+
+    Generic over every foreign key to Customer, so apps that depend on customers (tickets,
+    surveys, …) have their rows moved without this app importing them. The merged record
+    stays, pointing at the survivor, so its old id keeps resolving. Returns the survivor.
+    """
+    source = Customer.objects.select_for_update().get(pk=source.pk)
+    target = Customer.objects.select_for_update().get(pk=_survivor(target).pk)
+    if source.pk == target.pk:
+        raise MergeError("a customer cannot be merged into itself")
+    if source.is_merged:
+        raise MergeError(f"customer {source.pk} was already merged into {source.merged_into_id}")
+    for relation in Customer._meta.related_objects:
+        if not isinstance(relation, models.ManyToOneRel) or relation.many_to_many:
+            continue
+        manager = relation.related_model._base_manager
+        manager.filter(**{relation.field.name: source}).update(**{relation.field.name: target})
+    updates = ["merged_into", "merged_at", "updated_at"]
+    source.merged_into = target
+    source.merged_at = timezone.now()
+    source.save(update_fields=updates)
+    changed = []
+    if not target.name and source.name:
+        target.name = source.name
+        changed.append("name")
+    if not target.language and source.language:
+        target.language = source.language
+        changed.append("language")
+    if target.organisation_id is None and source.organisation_id is not None:
+        target.organisation_id = source.organisation_id
+        changed.append("organisation")
+    if source.notes:
+        target.notes = f"{target.notes}\n{source.notes}".strip()
+        changed.append("notes")
+    if changed:
+        target.save(update_fields=[*changed, "updated_at"])
+    logger.info("customer %s merged into %s", source.pk, target.pk)
+    return target

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from tickets.models import Attachment, Message, Team, Ticket, TicketEvent
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "lead", "created_at"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+    list_select_related = ["lead"]
+
+
+class MessageInline(admin.StackedInline):
+    model = Message
+    extra = 0
+    fields = ["direction", "channel", "author_user", "author_customer", "body_text", "is_automatic", "delivery_state", "created_at"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        # Replies go through the reply service (outbox, SLA), not through a raw row.
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    fields = ["created_at", "kind", "text", "actor"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["id", "subject", "customer", "status", "priority", "channel", "assignee", "team", "unanswered_contacts", "updated_at"]
+    list_filter = ["status", "priority", "channel", "team"]
+    search_fields = ["=id", "subject", "customer__name", "customer__identities__value"]
+    list_select_related = ["customer", "assignee", "team"]
+    raw_id_fields = ["customer", "assignee", "follow_up_of", "merged_into"]
+    readonly_fields = [
+        "unanswered_contacts",
+        "repeat_contacts",
+        "chase_priority_raised",
+        "latest_inbound_channel",
+        "last_inbound_at",
+        "first_ack_at",
+        "first_human_reply_at",
+        "last_human_reply_at",
+        "solved_at",
+        "closed_at",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [MessageInline, EventInline]
+    show_full_result_count = False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    readonly_fields = ["filename", "content_type", "size", "content_id", "is_inline"]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "ticket", "direction", "channel", "is_automatic", "delivery_state", "created_at"]
+    list_filter = ["direction", "channel", "delivery_state", "is_automatic"]
+    search_fields = ["body_text", "provider_message_id", "=ticket__id"]
+    list_select_related = ["ticket"]
+    raw_id_fields = ["ticket", "author_user", "author_customer", "identity"]
+    readonly_fields = ["provider_message_id", "thread_key", "send_attempts", "sent_at", "delivered_at", "created_at"]
+    inlines = [AttachmentInline]
+    show_full_result_count = False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["filename", "message", "content_type", "size", "created_at"]
+    raw_id_fields = ["message"]
+    search_fields = ["filename"]
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    """Read-only: the timeline is append-only."""
+
+    list_display = ["created_at", "ticket", "kind", "text", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["ticket", "actor"]
+    search_fields = ["=ticket__id", "text"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,303 @@
+"""Tickets, their messages and the append-only timeline of what happened to them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+
+from customers.models import Customer, Identity
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEB = "web", "Web form"
+    CHAT = "chat", "Live chat"
+    PHONE = "phone", "Phone"
+    FACEBOOK = "facebook", "Facebook Messenger"
+    INSTAGRAM = "instagram", "Instagram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    X = "x", "X"
+
+
+SOCIAL_CHANNELS = frozenset({Channel.FACEBOOK, Channel.INSTAGRAM, Channel.WHATSAPP, Channel.X})
+
+# The identity kind a reply on each channel is addressed to.
+CHANNEL_IDENTITY_KIND: dict[str, str] = {
+    Channel.EMAIL: "email",
+    Channel.WEB: "email",
+    Channel.CHAT: "chat",
+    Channel.PHONE: "phone",
+    Channel.FACEBOOK: "facebook",
+    Channel.INSTAGRAM: "instagram",
+    Channel.WHATSAPP: "whatsapp",
+    Channel.X: "x",
+}
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    ON_HOLD = "on_hold", "On hold"
+    SOLVED = "solved", "Solved"
+    CLOSED = "closed", "Closed"
+
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teams_led",
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="helpdesk_teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    subject = models.CharField(max_length=300, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(max_length=16, choices=Channel.choices, help_text="Channel of origin")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+    )
+    # Chasing: inbound contacts since the last human public reply, the repeat contacts
+    # counted over the ticket's life, and whether chasing already raised the priority.
+    unanswered_contacts = models.PositiveIntegerField(default=0)
+    repeat_contacts = models.PositiveIntegerField(default=0)
+    chase_priority_raised = models.BooleanField(default=False)
+    latest_inbound_channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    # First acknowledgement (any outbound, automatic too) and first human reply are kept
+    # apart so reports can show both.
+    first_ack_at = models.DateTimeField(null=True, blank=True)
+    first_human_reply_at = models.DateTimeField(null=True, blank=True)
+    last_human_reply_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer", "status"], name="ticket_customer_status_idx"),
+            models.Index(fields=["status", "-id"], name="ticket_status_id_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
+            models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
+            models.Index(
+                fields=["solved_at"], name="ticket_solved_at_idx", condition=Q(status="solved")
+            ),
+            GinIndex(fields=["tags"], name="ticket_tags_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def number(self) -> int:
+        """The human-readable ticket number, as in `[#1234]` subject tokens."""
+        return self.pk
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+    NOTE = "note", "Internal note"
+
+
+class DeliveryState(models.TextChoices):
+    NONE = "", "—"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    FAILED = "failed", "Failed"
+
+
+class CallDirection(models.TextChoices):
+    INBOUND = "inbound", "Inbound call"
+    OUTBOUND = "outbound", "Outbound call"
+
+
+class Message(models.Model):
+    """One entry on a ticket's timeline. Outbound rows are also the outbox: delivery state,
+    attempts and the next attempt live here, so no send depends on the broker alone."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    identity = models.ForeignKey(
+        Identity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        help_text="Sender of an inbound message, recipient of an outbound one",
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, help_text="Sanitised HTML")
+    # The provider's id for this message: a webhook delivered twice stores one message.
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    # The channel's conversation key (email Message-ID, chat conversation, social thread)
+    # by which later messages thread onto this ticket.
+    thread_key = models.CharField(max_length=998, blank=True)
+    is_automatic = models.BooleanField(default=False)
+    delivery_state = models.CharField(max_length=16, choices=DeliveryState.choices, blank=True)
+    delivery_error = models.TextField(blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    # Phone calls are messages too.
+    call_direction = models.CharField(max_length=16, choices=CallDirection.choices, blank=True)
+    call_answered = models.BooleanField(null=True, blank=True)
+    call_duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+    # When the customer sent it (provider's timestamp); created_at is when we stored it.
+    sent_by_customer_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="message_provider_id_unique_per_channel",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_created_idx"),
+            models.Index(
+                fields=["channel", "thread_key"],
+                name="message_thread_key_idx",
+                condition=~Q(thread_key=""),
+            ),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="message_outbox_due_idx",
+                condition=Q(delivery_state="queued"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.channel} on #{self.ticket_id}"
+
+    @property
+    def is_call(self) -> bool:
+        return bool(self.call_direction)
+
+    @property
+    def is_human_public_reply(self) -> bool:
+        """Meets a first-response promise: a public reply by an agent (macros included) or
+        an answered outbound call; never a note, an automatic message or a survey."""
+        if self.direction != Direction.OUTBOUND or self.is_automatic or self.author_user_id is None:
+            return False
+        if self.is_call:
+            return self.call_direction == CallDirection.OUTBOUND and bool(self.call_answered)
+        return True
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.ticket_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=500)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    # `cid:` reference for inline images in HTML mail.
+    content_id = models.CharField(max_length=255, blank=True)
+    is_inline = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    JOINED = "joined", "Joined by threading"
+    REOPENED = "reopened", "Reopened"
+    FOLLOW_UP = "follow_up", "Follow-up opened"
+    STATUS = "status", "Status changed"
+    ASSIGNMENT = "assignment", "Assignment changed"
+    TEAM = "team", "Team changed"
+    PRIORITY = "priority", "Priority changed"
+    TAGS = "tags", "Tags changed"
+    MERGE = "merge", "Merged"
+    CUSTOMER_MERGE = "customer_merge", "Customer merged"
+    CHASING = "chasing", "Customer chasing"
+    MESSAGE_MOVED = "message_moved", "Message moved"
+
+
+class TicketEvent(models.Model):
+    """Append-only: a database trigger refuses UPDATE on this table (see migration 0002)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    # Human-readable reason ("joined: replied to message …") plus structured details.
+    text = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created_idx")]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.kind}: {self.text}"

@@ -1,0 +1,24 @@
+"""Celery tasks: thin interfaces that take ids and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from tickets import services
+
+
+@shared_task(name="tickets.deliver_message", ignore_result=True)
+def deliver_message(message_id: int) -> None:
+    services.message_deliver(message_id=message_id)
+
+
+@shared_task(name="tickets.outbox_sweep", ignore_result=True)
+def outbox_sweep() -> None:
+    """Re-drive sends the broker lost; the claim in message_deliver prevents doubles."""
+    for message_id in services.outbox_due_ids():
+        deliver_message.delay(message_id)
+
+
+@shared_task(name="tickets.close_solved", ignore_result=True)
+def close_solved() -> None:
+    services.tickets_close_solved()
