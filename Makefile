@@ -1,0 +1,43 @@
+# The two commands a new user needs: `make run` and `make test`. Everything else is detail.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.PHONY: help run test lint format install clean
+
+VENV := .venv
+VPY := $(VENV)/bin/python
+# The first Python >= 3.12 found: the pyenv version named in .python-version, then PATH.
+PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-version 2>/dev/null)/bin/python" \
+	"$$HOME/.pyenv/versions/$$(cat .python-version 2>/dev/null)/bin/python" \
+	python3.14 python3.13 python3.12 python3 python; do \
+	command -v "$$p" >/dev/null 2>&1 && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; done)
+
+help:
+	@echo "make run   - the whole product (web, worker, beat) with demo data on http://127.0.0.1:$${PORT:-8000}"
+	@echo "make test  - the whole test suite against PostgreSQL and Redis"
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "error: no Python >= 3.12 found (tried pyenv, python3.12+, python3). Install Python 3.12 or set PYTHON=/path/to/python3.12" >&2; exit 1; fi
+	@echo "[helpdesk] installing into $(VENV) with $(PYTHON)"
+	@[ -x $(VPY) ] || "$(PYTHON)" -m venv $(VENV)
+	@set -o pipefail; $(VPY) -m pip install -q -e ".[dev]" 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@$(VPY) -m helpdesk.dev run
+
+test: install
+	@$(VPY) -m helpdesk.dev test $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VPY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf var/pg var/redis var/staticfiles var/celerybeat-schedule
