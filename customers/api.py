@@ -34,7 +34,16 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "language", "organisation", "notes", "identities", "merged_into", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "language",
+            "organisation",
+            "notes",
+            "identities",
+            "merged_into",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -45,9 +54,7 @@ class CustomerInputSerializer(serializers.Serializer):
     identities = IdentityInputSerializer(many=True, required=False)
 
 
-class CustomerViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Customers with every identity. A merged customer's old id returns the survivor."""
 
     serializer_class = CustomerSerializer
@@ -77,7 +84,9 @@ class CustomerViewSet(
         data.is_valid(raise_exception=True)
         identities = data.validated_data.get("identities", [])
         if not identities:
-            raise serializers.ValidationError({"identities": "a customer needs at least one identity"})
+            raise serializers.ValidationError(
+                {"identities": "a customer needs at least one identity"}
+            )
         try:
             first = identities[0]
             resolved = services.customer_resolve(
@@ -89,16 +98,24 @@ class CustomerViewSet(
             )
             if not resolved.created:
                 return Response(
-                    {"detail": f"{first['kind']} {resolved.identity.value} already belongs to customer "
-                     f"{resolved.customer.pk}", "customer": resolved.customer.pk},
+                    {
+                        "detail": f"{first['kind']} {resolved.identity.value} already "
+                        f"belongs to customer {resolved.customer.pk}",
+                        "customer": resolved.customer.pk,
+                    },
                     status=status.HTTP_409_CONFLICT,
                 )
             for extra in identities[1:]:
                 services.identity_add(
-                    customer=resolved.customer, kind=extra["kind"], value=extra["value"], region=extra.get("region")
+                    customer=resolved.customer,
+                    kind=extra["kind"],
+                    value=extra["value"],
+                    region=extra.get("region"),
                 )
         except (InvalidIdentity, services.MergeError) as exc:
-            raise serializers.ValidationError({"identities": exc.messages if hasattr(exc, "messages") else [str(exc)]}) from exc
+            raise serializers.ValidationError(
+                {"identities": exc.messages if hasattr(exc, "messages") else [str(exc)]}
+            ) from exc
         customer = selectors.customer_get(customer_id=resolved.customer.pk)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
@@ -134,5 +151,3 @@ class CustomerViewSet(
         except services.MergeError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(IdentitySerializer(identity).data, status=status.HTTP_201_CREATED)
-
-

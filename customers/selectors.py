@@ -12,7 +12,9 @@ def customer_list() -> QuerySet[Customer]:
     return (
         Customer.objects.filter(merged_into__isnull=True)
         .select_related("organisation")
-        .prefetch_related(Prefetch("identities", queryset=Identity.objects.order_by("kind", "value")))
+        .prefetch_related(
+            Prefetch("identities", queryset=Identity.objects.order_by("kind", "value"))
+        )
     )
 
 

@@ -97,7 +97,9 @@ def customer_resolve(
 
 
 @transaction.atomic
-def identity_add(*, customer: Customer, kind: str, value: str, region: str | None = None) -> Identity:
+def identity_add(
+    *, customer: Customer, kind: str, value: str, region: str | None = None
+) -> Identity:
     """Give `customer` another identity. Raises `MergeError` when it belongs to someone else
     (the agent should merge the two customers instead)."""
     normalised = normalise_identity(kind, value, region=region)
@@ -108,7 +110,8 @@ def identity_add(*, customer: Customer, kind: str, value: str, region: str | Non
         if _survivor(existing.customer).pk == customer.pk:
             return existing
         raise MergeError(
-            f"{kind} {normalised} already belongs to customer {existing.customer_id}; merge them instead"
+            f"{kind} {normalised} already belongs to customer {existing.customer_id}; "
+            "merge them instead"
         )
     identity = Identity.objects.create(
         customer=customer, kind=kind, value=normalised, display=value.strip()
@@ -121,7 +124,11 @@ def identity_add(*, customer: Customer, kind: str, value: str, region: str | Non
 
 @transaction.atomic
 def customer_update(
-    *, customer: Customer, name: str | None = None, language: str | None = None, notes: str | None = None
+    *,
+    customer: Customer,
+    name: str | None = None,
+    language: str | None = None,
+    notes: str | None = None,
 ) -> Customer:
     fields = []
     for field, value in (("name", name), ("language", language), ("notes", notes)):

@@ -52,7 +52,9 @@ def embedded_postgres(database: str) -> Iterator[str]:
     socket_dir = str(info.socket_dir)
     import psycopg
 
-    with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=socket_dir, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')
@@ -77,8 +79,21 @@ def embedded_redis() -> Iterator[str]:
     log = open(data / "redis.log", "ab")  # noqa: SIM115
     # Own session: Ctrl-C reaches our children through us, in order, not all at once.
     proc = subprocess.Popen(  # noqa: S603
-        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(data), "--daemonize", "no"],
+        [
+            str(binary),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(data),
+            "--daemonize",
+            "no",
+        ],
         stdout=log,
         stderr=log,
         start_new_session=True,
@@ -163,18 +178,56 @@ def run() -> int:
         manage(env, "collectstatic", "--noinput", "-v", "0")
         manage(env, "seed_demo")
         commands = [
-            ("web", [str(BIN / "uvicorn"), "helpdesk.asgi:application", "--host", host, "--port", port,
-                     "--no-access-log" if os.environ.get("QUIET") else "--access-log"]),
-            ("worker", [str(BIN / "celery"), "-A", "helpdesk", "worker", "-l", "info", "--concurrency", "2"]),
-            ("beat", [str(BIN / "celery"), "-A", "helpdesk", "beat", "-l", "info",
-                      "-s", str(VAR / "celerybeat-schedule")]),
+            (
+                "web",
+                [
+                    str(BIN / "uvicorn"),
+                    "helpdesk.asgi:application",
+                    "--host",
+                    host,
+                    "--port",
+                    port,
+                    "--no-access-log" if os.environ.get("QUIET") else "--access-log",
+                ],
+            ),
+            (
+                "worker",
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "helpdesk",
+                    "worker",
+                    "-l",
+                    "info",
+                    "--concurrency",
+                    "2",
+                ],
+            ),
+            (
+                "beat",
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "helpdesk",
+                    "beat",
+                    "-l",
+                    "info",
+                    "-s",
+                    str(VAR / "celerybeat-schedule"),
+                ],
+            ),
         ]
         children: list[tuple[str, subprocess.Popen[bytes]]] = []
         for name, command in commands:
             # Own sessions, so that Ctrl-C reaches the children only through us, in order.
-            children.append((name, subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)))  # noqa: S603
+            children.append(
+                (name, subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True))
+            )
         say(f"serving http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
-        say("demo logins: admin/admin (admin), manager/manager, agents anna, piotr, sam with password 'agent'")
+        say(
+            "demo logins: admin/admin (admin), manager/manager, "
+            "agents anna, piotr, sam with password 'agent'"
+        )
         say(f"admin: http://127.0.0.1:{port}/admin/   API docs: http://127.0.0.1:{port}/api/docs/")
         code = 0
         while not stopping:

@@ -26,7 +26,9 @@ def check_postgresql() -> str:
 
 def check_redis() -> str:
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+        )
         client.ping()
         client.close()
     except Exception as exc:
@@ -39,4 +41,6 @@ def check_redis() -> str:
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"postgresql": check_postgresql(), "redis": check_redis()}
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )

@@ -26,7 +26,9 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and not env_bool("HELPDESK_DEV", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set (or DEBUG / HELPDESK_DEV for development)")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set (or DEBUG / HELPDESK_DEV for development)"
+        )
     # Development only: `make run` / `make test` set HELPDESK_DEV; production must set its own.
     SECRET_KEY = "dev-insecure-key-do-not-use-in-production"  # noqa: S105
 
@@ -128,6 +130,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_DEFAULT_QUEUE", "celery")
 
 # --- Auth, i18n, static ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -166,7 +169,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@helpdesk.loca
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get("MAILER_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "BACKEND": os.environ.get(
+            "MAILER_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        ),
         "OPTIONS": {},
     }
 }

@@ -22,7 +22,9 @@ def _eager_celery(settings):  # type: ignore[no-untyped-def]
 def agent(django_user_model):  # type: ignore[no-untyped-def]
     from django.contrib.auth.models import Group
 
-    user = django_user_model.objects.create_user(username="agent1", password="pw-agent-1", first_name="Ada")
+    user = django_user_model.objects.create_user(
+        username="agent1", password="pw-agent-1", first_name="Ada"
+    )
     user.groups.add(Group.objects.get_or_create(name="Agents")[0])
     return user
 

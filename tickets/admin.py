@@ -16,7 +16,16 @@ class TeamAdmin(admin.ModelAdmin):
 class MessageInline(admin.StackedInline):
     model = Message
     extra = 0
-    fields = ["direction", "channel", "author_user", "author_customer", "body_text", "is_automatic", "delivery_state", "created_at"]
+    fields = [
+        "direction",
+        "channel",
+        "author_user",
+        "author_customer",
+        "body_text",
+        "is_automatic",
+        "delivery_state",
+        "created_at",
+    ]
     readonly_fields = fields
     show_change_link = True
     can_delete = False
@@ -39,7 +48,18 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ["id", "subject", "customer", "status", "priority", "channel", "assignee", "team", "unanswered_contacts", "updated_at"]
+    list_display = [
+        "id",
+        "subject",
+        "customer",
+        "status",
+        "priority",
+        "channel",
+        "assignee",
+        "team",
+        "unanswered_contacts",
+        "updated_at",
+    ]
     list_filter = ["status", "priority", "channel", "team"]
     search_fields = ["=id", "subject", "customer__name", "customer__identities__value"]
     list_select_related = ["customer", "assignee", "team"]
@@ -70,12 +90,27 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "ticket", "direction", "channel", "is_automatic", "delivery_state", "created_at"]
+    list_display = [
+        "id",
+        "ticket",
+        "direction",
+        "channel",
+        "is_automatic",
+        "delivery_state",
+        "created_at",
+    ]
     list_filter = ["direction", "channel", "delivery_state", "is_automatic"]
     search_fields = ["body_text", "provider_message_id", "=ticket__id"]
     list_select_related = ["ticket"]
     raw_id_fields = ["ticket", "author_user", "author_customer", "identity"]
-    readonly_fields = ["provider_message_id", "thread_key", "send_attempts", "sent_at", "delivered_at", "created_at"]
+    readonly_fields = [
+        "provider_message_id",
+        "thread_key",
+        "send_attempts",
+        "sent_at",
+        "delivered_at",
+        "created_at",
+    ]
     inlines = [AttachmentInline]
     show_full_result_count = False
 

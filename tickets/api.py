@@ -117,7 +117,9 @@ class TicketUpdateSerializer(serializers.Serializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), allow_null=True, required=False
     )
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), allow_null=True, required=False
+    )
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
 
 
@@ -126,7 +128,9 @@ class TicketCreateSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=300)
     channel = serializers.ChoiceField(choices=Channel.choices)
     priority = PriorityField(required=False)
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), allow_null=True, required=False
+    )
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -173,11 +177,17 @@ class MessageSerializer(serializers.ModelSerializer):
 
     def get_identity(self, message: Message) -> dict[str, Any] | None:
         identity = message.identity
-        return {"id": identity.pk, "kind": identity.kind, "value": identity.value} if identity else None
+        return (
+            {"id": identity.pk, "kind": identity.kind, "value": identity.value}
+            if identity
+            else None
+        )
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["reply", "note"], help_text="public reply or internal note")
+    kind = serializers.ChoiceField(
+        choices=["reply", "note"], help_text="public reply or internal note"
+    )
     body_text = serializers.CharField()
     body_html = serializers.CharField(required=False, allow_blank=True)
     channel = serializers.ChoiceField(
@@ -206,14 +216,18 @@ class MergeSerializer(serializers.Serializer):
 
 
 class MoveSerializer(serializers.Serializer):
-    to_ticket = serializers.IntegerField(required=False, allow_null=True, help_text="omit to split off")
+    to_ticket = serializers.IntegerField(
+        required=False, allow_null=True, help_text="omit to split off"
+    )
 
 
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     priority = django_filters.CharFilter(method="filter_priority")
-    assignee = django_filters.CharFilter(method="filter_assignee", help_text="user id, 'me' or 'none'")
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", help_text="user id, 'me' or 'none'"
+    )
     team = django_filters.NumberFilter(field_name="team_id")
     customer = django_filters.NumberFilter(field_name="customer_id")
     tag = django_filters.CharFilter(method="filter_tag")
@@ -222,12 +236,16 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
-    def filter_priority(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+    def filter_priority(
+        self, queryset: QuerySet[Ticket], name: str, value: str
+    ) -> QuerySet[Ticket]:
         if value not in PRIORITY_VALUES:
             raise serializers.ValidationError({"priority": f"one of {', '.join(PRIORITY_VALUES)}"})
         return queryset.filter(priority=PRIORITY_VALUES[value])
 
-    def filter_assignee(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+    def filter_assignee(
+        self, queryset: QuerySet[Ticket], name: str, value: str
+    ) -> QuerySet[Ticket]:
         if value == "me":
             return queryset.filter(assignee=self.request.user)
         if value == "none":
@@ -248,9 +266,7 @@ def _service_call(func: Any, **kwargs: Any) -> Any:
         raise serializers.ValidationError({"detail": str(exc)}) from exc
 
 
-class TicketViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
 
@@ -276,7 +292,9 @@ class TicketViewSet(
             priority=data.validated_data.get("priority", Priority.NORMAL),
             by=request.user,
         )
-        return Response(TicketSerializer(selectors.ticket_get(ticket_id=ticket.pk)).data, status=201)
+        return Response(
+            TicketSerializer(selectors.ticket_get(ticket_id=ticket.pk)).data, status=201
+        )
 
     @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -287,15 +305,21 @@ class TicketViewSet(
         by = request.user
         with services.transaction.atomic():
             if "assignee" in changes:
-                _service_call(services.ticket_assign, ticket=ticket, agent=changes["assignee"], by=by)
+                _service_call(
+                    services.ticket_assign, ticket=ticket, agent=changes["assignee"], by=by
+                )
             if "team" in changes:
                 _service_call(services.ticket_set_team, ticket=ticket, team=changes["team"], by=by)
             if "priority" in changes:
-                _service_call(services.ticket_set_priority, ticket=ticket, priority=changes["priority"], by=by)
+                _service_call(
+                    services.ticket_set_priority, ticket=ticket, priority=changes["priority"], by=by
+                )
             if "tags" in changes:
                 _service_call(services.ticket_set_tags, ticket=ticket, tags=changes["tags"], by=by)
             if "status" in changes:
-                _service_call(services.ticket_set_status, ticket=ticket, status=changes["status"], by=by)
+                _service_call(
+                    services.ticket_set_status, ticket=ticket, status=changes["status"], by=by
+                )
         return Response(TicketSerializer(selectors.ticket_get(ticket_id=ticket.pk)).data)
 
     @extend_schema(responses=TicketEventSerializer(many=True))
@@ -303,7 +327,9 @@ class TicketViewSet(
     def events(self, request: Request, pk: str) -> Response:
         """The ticket's timeline of events, oldest first."""
         ticket = self.get_object()
-        page = self.paginate_queryset_with(selectors.event_list(ticket=ticket), TimelineCursorPagination)
+        page = self.paginate_queryset_with(
+            selectors.event_list(ticket=ticket), TimelineCursorPagination
+        )
         return page
 
     @extend_schema(request=MergeSerializer, responses=TicketSerializer)
@@ -317,8 +343,12 @@ class TicketViewSet(
         if target is None:
             raise serializers.ValidationError({"into": "no such ticket"})
         if target.customer_id != source.customer_id:
-            raise serializers.ValidationError({"into": "tickets of different customers cannot be merged"})
-        survivor = _service_call(services.ticket_merge, source=source, target=target, by=request.user)
+            raise serializers.ValidationError(
+                {"into": "tickets of different customers cannot be merged"}
+            )
+        survivor = _service_call(
+            services.ticket_merge, source=source, target=target, by=request.user
+        )
         return Response(TicketSerializer(selectors.ticket_get(ticket_id=survivor.pk)).data)
 
     @extend_schema(request=CallLogSerializer, responses={201: MessageSerializer})
@@ -381,7 +411,9 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if values["kind"] == "note":
-            message = _service_call(services.note_add, ticket=ticket, author=request.user, body_text=values["body_text"])
+            message = _service_call(
+                services.note_add, ticket=ticket, author=request.user, body_text=values["body_text"]
+            )
         else:
             message = _service_call(
                 services.reply_create,
@@ -409,7 +441,9 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             target = Ticket.objects.filter(pk=data.validated_data["to_ticket"]).first()
             if target is None:
                 raise serializers.ValidationError({"to_ticket": "no such ticket"})
-        moved_to = _service_call(services.message_move, message=message, to_ticket=target, by=request.user)
+        moved_to = _service_call(
+            services.message_move, message=message, to_ticket=target, by=request.user
+        )
         return Response(TicketSerializer(selectors.ticket_get(ticket_id=moved_to.pk)).data)
 
 
@@ -445,7 +479,9 @@ def customer_merge(request: Request, pk: int) -> Response:
     target = Customer.objects.filter(pk=data.validated_data["into"]).first()
     if target is None:
         raise serializers.ValidationError({"into": "no such customer"})
-    survivor = _service_call(services.customers_merge, source=source, target=target, by=request.user)
+    survivor = _service_call(
+        services.customers_merge, source=source, target=target, by=request.user
+    )
     return Response(CustomerSerializer(customer_get(customer_id=survivor.pk)).data)
 
 

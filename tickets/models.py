@@ -65,7 +65,9 @@ class Team(models.Model):
         on_delete=models.SET_NULL,
         related_name="teams_led",
     )
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="helpdesk_teams")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="helpdesk_teams"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -80,7 +82,9 @@ class Ticket(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
-    channel = models.CharField(max_length=16, choices=Channel.choices, help_text="Channel of origin")
+    channel = models.CharField(
+        max_length=16, choices=Channel.choices, help_text="Channel of origin"
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -88,7 +92,9 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
     )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
     follow_up_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"

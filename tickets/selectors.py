@@ -14,7 +14,9 @@ from tickets.models import Attachment, Direction, Message, Team, Ticket, TicketE
 
 
 def ticket_list() -> QuerySet[Ticket]:
-    return Ticket.objects.select_related("customer", "assignee", "team").filter(merged_into__isnull=True)
+    return Ticket.objects.select_related("customer", "assignee", "team").filter(
+        merged_into__isnull=True
+    )
 
 
 def ticket_get(*, ticket_id: int) -> Ticket:
@@ -51,7 +53,12 @@ def _mentioned_identities(texts: list[str]) -> set[tuple[str, str]]:
             except InvalidIdentity:
                 continue
         for match in phonenumbers.PhoneNumberMatcher(text, region):
-            found.add(("tel", phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)))
+            found.add(
+                (
+                    "tel",
+                    phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164),
+                )
+            )
     return found
 
 

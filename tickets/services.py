@@ -41,6 +41,7 @@ from tickets.senders import PermanentSendError, TransientSendError, get_sender
 
 logger = logging.getLogger(__name__)
 
+
 class TicketError(ValueError):
     """A request on a ticket that cannot be carried out; the message says why (shown to users)."""
 
@@ -138,7 +139,9 @@ def _thread_match(data: InboundMessage, customer: Customer) -> tuple[Ticket | No
 
 def _open_ticket_of(customer: Customer) -> Ticket | None:
     return (
-        Ticket.objects.filter(customer=customer, status__in=ACTIVE_STATUSES, merged_into__isnull=True)
+        Ticket.objects.filter(
+            customer=customer, status__in=ACTIVE_STATUSES, merged_into__isnull=True
+        )
         .order_by("-last_inbound_at", "-id")
         .first()
     )
@@ -426,7 +429,9 @@ def reply_create(
     )
     _record_public_reply(ticket, message)
     _enqueue_delivery(message.pk)
-    realtime.publish_ticket_event(ticket_id=ticket.pk, event="message.created", data={"message": message.pk})
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
+    )
     return message
 
 
@@ -452,7 +457,9 @@ def note_add(*, ticket: Ticket, author: Any, body_text: str) -> Message:
         body_text=body_text,
     )
     ticket.save(update_fields=["updated_at"])
-    realtime.publish_ticket_event(ticket_id=ticket.pk, event="message.created", data={"message": message.pk})
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
+    )
     return message
 
 
@@ -495,7 +502,9 @@ def call_log(
             _record_public_reply(ticket, message)
     else:
         _apply_inbound_to_ticket(ticket, message, received_at=message.created_at)
-    realtime.publish_ticket_event(ticket_id=ticket.pk, event="message.created", data={"message": message.pk})
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
+    )
     return message
 
 
@@ -523,7 +532,9 @@ def message_deliver(*, message_id: int) -> Message | None:
     )
     if not claimed:
         return None
-    message = Message.objects.select_related("ticket", "identity", "ticket__customer").get(pk=message_id)
+    message = Message.objects.select_related("ticket", "identity", "ticket__customer").get(
+        pk=message_id
+    )
     sender = get_sender(message.channel)
     now = timezone.now()
     try:
@@ -537,7 +548,9 @@ def message_deliver(*, message_id: int) -> Message | None:
         message.delivery_error = str(exc)[:2000]
         message.next_attempt_at = now + _backoff(message.send_attempts)
         message.save(update_fields=["delivery_state", "delivery_error", "next_attempt_at"])
-        logger.warning("message %s: transient send error, retry at %s", message.pk, message.next_attempt_at)
+        logger.warning(
+            "message %s: transient send error, retry at %s", message.pk, message.next_attempt_at
+        )
         return message
     except PermanentSendError as exc:
         return _mark_failed(message, str(exc))
@@ -554,7 +567,9 @@ def message_deliver(*, message_id: int) -> Message | None:
         fields.append("thread_key")
     message.save(update_fields=fields)
     realtime.publish_ticket_event(
-        ticket_id=message.ticket_id, event="message.delivery", data={"message": message.pk, "state": "sent"}
+        ticket_id=message.ticket_id,
+        event="message.delivery",
+        data={"message": message.pk, "state": "sent"},
     )
     return message
 
@@ -566,7 +581,9 @@ def _mark_failed(message: Message, reason: str) -> Message:
     message.save(update_fields=["delivery_state", "delivery_error", "next_attempt_at"])
     logger.error("message %s failed: %s", message.pk, reason)
     realtime.publish_ticket_event(
-        ticket_id=message.ticket_id, event="message.delivery", data={"message": message.pk, "state": "failed"}
+        ticket_id=message.ticket_id,
+        event="message.delivery",
+        data={"message": message.pk, "state": "failed"},
     )
     return message
 
@@ -615,7 +632,9 @@ def ticket_set_status(*, ticket: Ticket, status: str, by: Any) -> Ticket:
         fields.append("solved_at")
     ticket.save(update_fields=fields)
     _event(ticket, EventKind.STATUS, f"status {old} → {status}", actor=by, old=old, new=status)
-    realtime.publish_ticket_event(ticket_id=ticket.pk, event="ticket.updated", data={"status": status})
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="ticket.updated", data={"status": status}
+    )
     return ticket
 
 
@@ -629,7 +648,9 @@ def ticket_assign(*, ticket: Ticket, agent: Any | None, by: Any) -> Ticket:
     ticket.save(update_fields=["assignee", "updated_at"])
     text = f"assigned to {agent.get_username()}" if agent else "unassigned"
     _event(ticket, EventKind.ASSIGNMENT, text, actor=by, old=old, new=agent.pk if agent else None)
-    realtime.publish_ticket_event(ticket_id=ticket.pk, event="ticket.updated", data={"assignee": ticket.assignee_id})
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="ticket.updated", data={"assignee": ticket.assignee_id}
+    )
     return ticket
 
 
@@ -641,7 +662,14 @@ def ticket_set_team(*, ticket: Ticket, team: Team | None, by: Any) -> Ticket:
     old = ticket.team_id
     ticket.team = team
     ticket.save(update_fields=["team", "updated_at"])
-    _event(ticket, EventKind.TEAM, f"team: {team.name if team else 'none'}", actor=by, old=old, new=ticket.team_id)
+    _event(
+        ticket,
+        EventKind.TEAM,
+        f"team: {team.name if team else 'none'}",
+        actor=by,
+        old=old,
+        new=ticket.team_id,
+    )
     return ticket
 
 
@@ -675,7 +703,14 @@ def ticket_set_tags(*, ticket: Ticket, tags: list[str], by: Any) -> Ticket:
     old = ticket.tags
     ticket.tags = cleaned
     ticket.save(update_fields=["tags", "updated_at"])
-    _event(ticket, EventKind.TAGS, f"tags: {', '.join(cleaned) or 'none'}", actor=by, old=old, new=cleaned)
+    _event(
+        ticket,
+        EventKind.TAGS,
+        f"tags: {', '.join(cleaned) or 'none'}",
+        actor=by,
+        old=old,
+        new=cleaned,
+    )
     return ticket
 
 
@@ -728,8 +763,21 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: Any) -> Ticket:
             setattr(target, name, b)
             fields.append(name)
     target.save(update_fields=fields)
-    _event(source, EventKind.MERGE, f"merged into #{target.pk}", actor=by, into=target.pk, old_status=old_status)
-    _event(target, EventKind.MERGE, f"#{source.pk} merged in ({moved} messages)", actor=by, source=source.pk)
+    _event(
+        source,
+        EventKind.MERGE,
+        f"merged into #{target.pk}",
+        actor=by,
+        into=target.pk,
+        old_status=old_status,
+    )
+    _event(
+        target,
+        EventKind.MERGE,
+        f"#{source.pk} merged in ({moved} messages)",
+        actor=by,
+        source=source.pk,
+    )
     return target
 
 
@@ -746,9 +794,13 @@ def message_move(*, message: Message, to_ticket: Ticket | None, by: Any) -> Tick
             team=source.team,
             status=Status.OPEN,
             last_inbound_at=message.sent_by_customer_at,
-            latest_inbound_channel=message.channel if message.direction == Direction.INBOUND else "",
+            latest_inbound_channel=message.channel
+            if message.direction == Direction.INBOUND
+            else "",
         )
-        _event(to_ticket, EventKind.CREATED, f"split off from #{source.pk}", actor=by, message=message)
+        _event(
+            to_ticket, EventKind.CREATED, f"split off from #{source.pk}", actor=by, message=message
+        )
     elif to_ticket.pk == source.pk:
         return source
     _check_writable(to_ticket)
@@ -756,8 +808,16 @@ def message_move(*, message: Message, to_ticket: Ticket | None, by: Any) -> Tick
         raise TicketError("a message can only move to a ticket of the same customer")
     message.ticket = to_ticket
     message.save(update_fields=["ticket"])
-    _event(source, EventKind.MESSAGE_MOVED, f"message {message.pk} moved to #{to_ticket.pk}", actor=by)
-    _event(to_ticket, EventKind.MESSAGE_MOVED, f"message {message.pk} moved here from #{source.pk}", actor=by, message=message)
+    _event(
+        source, EventKind.MESSAGE_MOVED, f"message {message.pk} moved to #{to_ticket.pk}", actor=by
+    )
+    _event(
+        to_ticket,
+        EventKind.MESSAGE_MOVED,
+        f"message {message.pk} moved here from #{source.pk}",
+        actor=by,
+        message=message,
+    )
     return to_ticket
 
 
@@ -794,6 +854,12 @@ def tickets_close_solved(*, now: datetime | None = None, limit: int = 1000) -> i
             ticket.status = Status.CLOSED
             ticket.closed_at = now
             ticket.save(update_fields=["status", "closed_at", "updated_at"])
-            _event(ticket, EventKind.STATUS, "status solved → closed: aged out", old="solved", new="closed")
+            _event(
+                ticket,
+                EventKind.STATUS,
+                "status solved → closed: aged out",
+                old="solved",
+                new="closed",
+            )
             closed += 1
     return closed

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from channels_inbox.adapters.base import registry
-
 
 def register_all() -> None:
-    """Hand every configured adapter's sender to tickets' sender registry."""
+    """Import every adapter (each registers itself) and hand their senders to tickets."""
+    from channels_inbox.adapters import email  # noqa: F401
+    from channels_inbox.adapters.base import registry
     from tickets.senders import register_sender
 
     for adapter in registry.values():

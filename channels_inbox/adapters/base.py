@@ -1,20 +1,17 @@
-"""The adapter interface every channel implements: parse provider payloads into
-`tickets.services.InboundMessage`, and send. Adapters never touch the ORM."""
+"""The adapter interface every channel implements. Adapters turn provider payloads into
+`tickets.services.InboundMessage` (each with its own parse function, since an email and a
+Meta webhook have nothing in common) and provide the channel's outbound sender. Adapters
+never touch the ORM: `tickets.services` does the writes."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from tickets.senders import Sender
-from tickets.services import InboundMessage
 
 
 class ChannelAdapter(Protocol):
     channel: str
-
-    def parse(self, payload: Any) -> list[InboundMessage]:
-        """Turn one provider payload into zero or more inbound messages."""
-        ...
 
     def sender(self) -> Sender | None:
         """The outbound sender for this channel, or None if the channel only receives."""

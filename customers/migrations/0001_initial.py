@@ -6,58 +6,126 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('domain', models.CharField(blank=True, max_length=253, null=True, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("domain", models.CharField(blank=True, max_length=253, null=True, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('language', models.CharField(blank=True, help_text='en, nl or pl; blank = unknown', max_length=8)),
-                ('notes', models.TextField(blank=True)),
-                ('merged_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='customers.customer')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='customers', to='customers.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True, help_text="en, nl or pl; blank = unknown", max_length=8
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("merged_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_from",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="customers",
+                        to="customers.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Identity',
+            name="Identity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('email', 'Email'), ('phone', 'Phone'), ('whatsapp', 'WhatsApp'), ('facebook', 'Facebook Messenger'), ('instagram', 'Instagram'), ('x', 'X'), ('chat', 'Chat visitor')], max_length=16)),
-                ('value', models.CharField(max_length=320)),
-                ('display', models.CharField(blank=True, help_text='As the customer wrote it', max_length=320)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identities', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("phone", "Phone"),
+                            ("whatsapp", "WhatsApp"),
+                            ("facebook", "Facebook Messenger"),
+                            ("instagram", "Instagram"),
+                            ("x", "X"),
+                            ("chat", "Chat visitor"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("value", models.CharField(max_length=320)),
+                (
+                    "display",
+                    models.CharField(
+                        blank=True, help_text="As the customer wrote it", max_length=320
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identities",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'identities',
-                'ordering': ['kind', 'value'],
-                'indexes': [models.Index(fields=['value'], name='identity_value_idx')],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'value'), name='identity_kind_value_unique')],
+                "verbose_name_plural": "identities",
+                "ordering": ["kind", "value"],
+                "indexes": [models.Index(fields=["value"], name="identity_value_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "value"), name="identity_kind_value_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(django.db.models.functions.text.Lower('name'), name='customer_name_lower_idx'),
+            model_name="customer",
+            index=models.Index(
+                django.db.models.functions.text.Lower("name"), name="customer_name_lower_idx"
+            ),
         ),
     ]

@@ -31,7 +31,13 @@ def test_normalise(kind: str, value: str, region: str | None, expected: str) -> 
 
 @pytest.mark.parametrize(
     ("kind", "value"),
-    [("email", "not-an-address"), ("phone", "12"), ("phone", "hello"), ("sms", "x"), ("chat", "  ")],
+    [
+        ("email", "not-an-address"),
+        ("phone", "12"),
+        ("phone", "hello"),
+        ("sms", "x"),
+        ("chat", "  "),
+    ],
 )
 def test_invalid_identities_say_why(kind: str, value: str) -> None:
     with pytest.raises(InvalidIdentity):
@@ -42,7 +48,8 @@ def test_invalid_identities_say_why(kind: str, value: str) -> None:
 def test_email_case_is_one_customer() -> None:
     first = customer_resolve(kind="email", value="Zofia.Wojcik@Example.PL", name="Zofia Wójcik")
     again = customer_resolve(kind="email", value="zofia.wojcik@example.pl")
-    assert first.created and not again.created
+    assert first.created
+    assert not again.created
     assert again.customer == first.customer
     assert Identity.objects.count() == 1
 

@@ -11,8 +11,12 @@ from tickets.services import message_ingest
 
 @pytest.mark.django_db
 def test_merge_moves_everything_and_old_id_resolves(api) -> None:  # type: ignore[no-untyped-def]
-    email = message_ingest(data=inbound("email", value="piet@example.nl", customer_name="Piet Bakker"))
-    fb = message_ingest(data=inbound("facebook", value="fb-991", customer_name="Piet Bakker", thread_key="t1"))
+    email = message_ingest(
+        data=inbound("email", value="piet@example.nl", customer_name="Piet Bakker")
+    )
+    fb = message_ingest(
+        data=inbound("facebook", value="fb-991", customer_name="Piet Bakker", thread_key="t1")
+    )
     source, target = fb.ticket.customer, email.ticket.customer
     assert source != target
 
@@ -22,7 +26,10 @@ def test_merge_moves_everything_and_old_id_resolves(api) -> None:  # type: ignor
 
     source.refresh_from_db()
     assert source.merged_into == target
-    assert set(Identity.objects.filter(customer=target).values_list("kind", flat=True)) == {"email", "facebook"}
+    assert set(Identity.objects.filter(customer=target).values_list("kind", flat=True)) == {
+        "email",
+        "facebook",
+    }
     assert not Identity.objects.filter(customer=source).exists()
     assert Ticket.objects.filter(customer=source).count() == 0
     assert Ticket.objects.filter(customer=target).count() == 2
@@ -43,8 +50,14 @@ def test_merge_moves_everything_and_old_id_resolves(api) -> None:  # type: ignor
 def test_merge_into_self_or_twice_is_refused(api) -> None:  # type: ignore[no-untyped-def]
     a = customer_resolve(kind="email", value="a@example.com").customer
     b = customer_resolve(kind="email", value="b@example.com").customer
-    assert api.post(f"/api/v1/customers/{a.pk}/merge/", {"into": a.pk}, format="json").status_code == 400
-    assert api.post(f"/api/v1/customers/{a.pk}/merge/", {"into": b.pk}, format="json").status_code == 200
+    assert (
+        api.post(f"/api/v1/customers/{a.pk}/merge/", {"into": a.pk}, format="json").status_code
+        == 400
+    )
+    assert (
+        api.post(f"/api/v1/customers/{a.pk}/merge/", {"into": b.pk}, format="json").status_code
+        == 200
+    )
     second = api.post(f"/api/v1/customers/{a.pk}/merge/", {"into": b.pk}, format="json")
     assert second.status_code == 400
     assert "already merged" in second.json()["detail"]
@@ -53,7 +66,9 @@ def test_merge_into_self_or_twice_is_refused(api) -> None:  # type: ignore[no-un
 
 @pytest.mark.django_db
 def test_merge_suggestions(api) -> None:  # type: ignore[no-untyped-def]
-    caller = customer_resolve(kind="phone", value="+48 512 345 678", name="Kasia Zielińska").customer
+    caller = customer_resolve(
+        kind="phone", value="+48 512 345 678", name="Kasia Zielińska"
+    ).customer
     writer = message_ingest(
         data=inbound(
             "email",
@@ -63,7 +78,9 @@ def test_merge_suggestions(api) -> None:  # type: ignore[no-untyped-def]
             phone_region="PL",
         )
     ).ticket.customer
-    namesake = customer_resolve(kind="email", value="other@example.com", name="k. zielinska").customer
+    namesake = customer_resolve(
+        kind="email", value="other@example.com", name="k. zielinska"
+    ).customer
 
     from django.test import override_settings
 

@@ -15,7 +15,9 @@ from tickets.services import message_ingest, reply_create, ticket_set_status
 
 @pytest.mark.django_db
 def test_first_message_creates_customer_and_ticket() -> None:
-    result = message_ingest(data=inbound("email", value="Eva@Example.com", subject="Order 1234 missing"))
+    result = message_ingest(
+        data=inbound("email", value="Eva@Example.com", subject="Order 1234 missing")
+    )
     assert result.created_ticket
     ticket = result.ticket
     assert ticket.status == Status.NEW
@@ -50,7 +52,9 @@ def test_ticket_token_threads_only_for_the_same_customer() -> None:
     by_token = message_ingest(data=inbound("email", value="eva@example.com", ticket_number=own.pk))
     assert by_token.ticket == own
     assert by_token.reason == f"ticket token #{own.pk}"
-    stranger = message_ingest(data=inbound("email", value="mallory@example.com", ticket_number=own.pk))
+    stranger = message_ingest(
+        data=inbound("email", value="mallory@example.com", ticket_number=own.pk)
+    )
     assert stranger.ticket != own
     assert stranger.created_ticket
 
@@ -97,7 +101,10 @@ def test_reply_to_closed_ticket_opens_linked_follow_up() -> None:
     assert again.created_ticket
     assert again.ticket.follow_up_of == first.ticket
     assert Ticket.objects.get(pk=first.ticket.pk).status == Status.CLOSED
-    assert again.ticket.events.get(kind=EventKind.FOLLOW_UP).text == f"follow-up of closed ticket #{first.ticket.pk}"
+    assert (
+        again.ticket.events.get(kind=EventKind.FOLLOW_UP).text
+        == f"follow-up of closed ticket #{first.ticket.pk}"
+    )
     assert first.ticket.events.filter(kind=EventKind.FOLLOW_UP).exists()
 
 
@@ -115,10 +122,18 @@ def test_chasing_counts_and_raises_priority_once(agent) -> None:  # type: ignore
     assert ticket.priority == Priority.NORMAL
     message_ingest(data=inbound("email"))  # first repeat contact
     ticket.refresh_from_db()
-    assert (ticket.unanswered_contacts, ticket.repeat_contacts, ticket.priority) == (2, 1, Priority.NORMAL)
+    assert (ticket.unanswered_contacts, ticket.repeat_contacts, ticket.priority) == (
+        2,
+        1,
+        Priority.NORMAL,
+    )
     message_ingest(data=inbound("email"))  # second repeat contact: one step up
     ticket.refresh_from_db()
-    assert (ticket.unanswered_contacts, ticket.repeat_contacts, ticket.priority) == (3, 2, Priority.HIGH)
+    assert (ticket.unanswered_contacts, ticket.repeat_contacts, ticket.priority) == (
+        3,
+        2,
+        Priority.HIGH,
+    )
     assert ticket.events.filter(kind=EventKind.CHASING).last().text == (
         "customer contacted you 3 times without an answer"
     )
@@ -148,8 +163,12 @@ def test_automatic_ack_does_not_stop_chasing() -> None:
 
 @pytest.mark.django_db
 def test_same_provider_id_twice_stores_one_message() -> None:
-    first = message_ingest(data=inbound("whatsapp", value="+48512345678", provider_message_id="wamid.1"))
-    second = message_ingest(data=inbound("whatsapp", value="+48512345678", provider_message_id="wamid.1"))
+    first = message_ingest(
+        data=inbound("whatsapp", value="+48512345678", provider_message_id="wamid.1")
+    )
+    second = message_ingest(
+        data=inbound("whatsapp", value="+48512345678", provider_message_id="wamid.1")
+    )
     assert second.duplicate
     assert second.message == first.message
     assert Message.objects.count() == 1
@@ -168,7 +187,9 @@ def test_same_provider_id_from_two_threads_at_once() -> None:
         try:
             barrier.wait()
             results.append(
-                message_ingest(data=inbound("email", value="new@example.com", provider_message_id="<dup@mail>"))
+                message_ingest(
+                    data=inbound("email", value="new@example.com", provider_message_id="<dup@mail>")
+                )
             )
         except BaseException as exc:
             errors.append(exc)

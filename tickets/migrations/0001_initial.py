@@ -3,168 +3,456 @@
 import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
 import django.db.models.deletion
-import tickets.models
 from django.conf import settings
 from django.db import migrations, models
 
+import tickets.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('inbound', 'Inbound'), ('outbound', 'Outbound'), ('note', 'Internal note')], max_length=16)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('web', 'Web form'), ('chat', 'Live chat'), ('phone', 'Phone'), ('facebook', 'Facebook Messenger'), ('instagram', 'Instagram'), ('whatsapp', 'WhatsApp'), ('x', 'X')], max_length=16)),
-                ('subject', models.CharField(blank=True, max_length=300)),
-                ('body_text', models.TextField(blank=True)),
-                ('body_html', models.TextField(blank=True, help_text='Sanitised HTML')),
-                ('provider_message_id', models.CharField(blank=True, max_length=255)),
-                ('thread_key', models.CharField(blank=True, max_length=998)),
-                ('is_automatic', models.BooleanField(default=False)),
-                ('delivery_state', models.CharField(blank=True, choices=[('', '—'), ('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('read', 'Read'), ('failed', 'Failed')], max_length=16)),
-                ('delivery_error', models.TextField(blank=True)),
-                ('send_attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('call_direction', models.CharField(blank=True, choices=[('inbound', 'Inbound call'), ('outbound', 'Outbound call')], max_length=16)),
-                ('call_answered', models.BooleanField(blank=True, null=True)),
-                ('call_duration_seconds', models.PositiveIntegerField(blank=True, null=True)),
-                ('meta', models.JSONField(blank=True, default=dict)),
-                ('sent_by_customer_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('author_customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='customers.customer')),
-                ('author_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('identity', models.ForeignKey(blank=True, help_text='Sender of an inbound message, recipient of an outbound one', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='customers.identity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("inbound", "Inbound"),
+                            ("outbound", "Outbound"),
+                            ("note", "Internal note"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("web", "Web form"),
+                            ("chat", "Live chat"),
+                            ("phone", "Phone"),
+                            ("facebook", "Facebook Messenger"),
+                            ("instagram", "Instagram"),
+                            ("whatsapp", "WhatsApp"),
+                            ("x", "X"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=300)),
+                ("body_text", models.TextField(blank=True)),
+                ("body_html", models.TextField(blank=True, help_text="Sanitised HTML")),
+                ("provider_message_id", models.CharField(blank=True, max_length=255)),
+                ("thread_key", models.CharField(blank=True, max_length=998)),
+                ("is_automatic", models.BooleanField(default=False)),
+                (
+                    "delivery_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("delivered", "Delivered"),
+                            ("read", "Read"),
+                            ("failed", "Failed"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("delivery_error", models.TextField(blank=True)),
+                ("send_attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "call_direction",
+                    models.CharField(
+                        blank=True,
+                        choices=[("inbound", "Inbound call"), ("outbound", "Outbound call")],
+                        max_length=16,
+                    ),
+                ),
+                ("call_answered", models.BooleanField(blank=True, null=True)),
+                ("call_duration_seconds", models.PositiveIntegerField(blank=True, null=True)),
+                ("meta", models.JSONField(blank=True, default=dict)),
+                ("sent_by_customer_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "author_customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "author_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "identity",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Sender of an inbound message, recipient of an outbound one",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="customers.identity",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=500, upload_to=tickets.models.attachment_path)),
-                ('filename', models.CharField(max_length=255)),
-                ('content_type', models.CharField(blank=True, max_length=255)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('content_id', models.CharField(blank=True, max_length=255)),
-                ('is_inline', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(max_length=500, upload_to=tickets.models.attachment_path),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("content_type", models.CharField(blank=True, max_length=255)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("content_id", models.CharField(blank=True, max_length=255)),
+                ("is_inline", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.message",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='teams_led', to=settings.AUTH_USER_MODEL)),
-                ('members', models.ManyToManyField(blank=True, related_name='helpdesk_teams', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="teams_led",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True, related_name="helpdesk_teams", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(blank=True, max_length=300)),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('pending', 'Pending'), ('on_hold', 'On hold'), ('solved', 'Solved'), ('closed', 'Closed')], default='new', max_length=16)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'Low'), (2, 'Normal'), (3, 'High'), (4, 'Urgent')], default=2)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('web', 'Web form'), ('chat', 'Live chat'), ('phone', 'Phone'), ('facebook', 'Facebook Messenger'), ('instagram', 'Instagram'), ('whatsapp', 'WhatsApp'), ('x', 'X')], help_text='Channel of origin', max_length=16)),
-                ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=50), blank=True, default=list)),
-                ('unanswered_contacts', models.PositiveIntegerField(default=0)),
-                ('repeat_contacts', models.PositiveIntegerField(default=0)),
-                ('chase_priority_raised', models.BooleanField(default=False)),
-                ('latest_inbound_channel', models.CharField(blank=True, choices=[('email', 'Email'), ('web', 'Web form'), ('chat', 'Live chat'), ('phone', 'Phone'), ('facebook', 'Facebook Messenger'), ('instagram', 'Instagram'), ('whatsapp', 'WhatsApp'), ('x', 'X')], max_length=16)),
-                ('last_inbound_at', models.DateTimeField(blank=True, null=True)),
-                ('first_ack_at', models.DateTimeField(blank=True, null=True)),
-                ('first_human_reply_at', models.DateTimeField(blank=True, null=True)),
-                ('last_human_reply_at', models.DateTimeField(blank=True, null=True)),
-                ('solved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='customers.customer')),
-                ('follow_up_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='follow_ups', to='tickets.ticket')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_tickets', to='tickets.ticket')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='tickets.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending", "Pending"),
+                            ("on_hold", "On hold"),
+                            ("solved", "Solved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Low"), (2, "Normal"), (3, "High"), (4, "Urgent")], default=2
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("web", "Web form"),
+                            ("chat", "Live chat"),
+                            ("phone", "Phone"),
+                            ("facebook", "Facebook Messenger"),
+                            ("instagram", "Instagram"),
+                            ("whatsapp", "WhatsApp"),
+                            ("x", "X"),
+                        ],
+                        help_text="Channel of origin",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "tags",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=50), blank=True, default=list
+                    ),
+                ),
+                ("unanswered_contacts", models.PositiveIntegerField(default=0)),
+                ("repeat_contacts", models.PositiveIntegerField(default=0)),
+                ("chase_priority_raised", models.BooleanField(default=False)),
+                (
+                    "latest_inbound_channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("email", "Email"),
+                            ("web", "Web form"),
+                            ("chat", "Live chat"),
+                            ("phone", "Phone"),
+                            ("facebook", "Facebook Messenger"),
+                            ("instagram", "Instagram"),
+                            ("whatsapp", "WhatsApp"),
+                            ("x", "X"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("last_inbound_at", models.DateTimeField(blank=True, null=True)),
+                ("first_ack_at", models.DateTimeField(blank=True, null=True)),
+                ("first_human_reply_at", models.DateTimeField(blank=True, null=True)),
+                ("last_human_reply_at", models.DateTimeField(blank=True, null=True)),
+                ("solved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "follow_up_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="follow_ups",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged_tickets",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to="tickets.team",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='message',
-            name='ticket',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.ticket'),
+            model_name="message",
+            name="ticket",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="messages",
+                to="tickets.ticket",
+            ),
         ),
         migrations.CreateModel(
-            name='TicketEvent',
+            name="TicketEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('joined', 'Joined by threading'), ('reopened', 'Reopened'), ('follow_up', 'Follow-up opened'), ('status', 'Status changed'), ('assignment', 'Assignment changed'), ('team', 'Team changed'), ('priority', 'Priority changed'), ('tags', 'Tags changed'), ('merge', 'Merged'), ('customer_merge', 'Customer merged'), ('chasing', 'Customer chasing'), ('message_moved', 'Message moved')], max_length=32)),
-                ('text', models.CharField(max_length=500)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='tickets.message')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("joined", "Joined by threading"),
+                            ("reopened", "Reopened"),
+                            ("follow_up", "Follow-up opened"),
+                            ("status", "Status changed"),
+                            ("assignment", "Assignment changed"),
+                            ("team", "Team changed"),
+                            ("priority", "Priority changed"),
+                            ("tags", "Tags changed"),
+                            ("merge", "Merged"),
+                            ("customer_merge", "Customer merged"),
+                            ("chasing", "Customer chasing"),
+                            ("message_moved", "Message moved"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("text", models.CharField(max_length=500)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="tickets.message",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['customer', 'status'], name='ticket_customer_status_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["customer", "status"], name="ticket_customer_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', '-id'], name='ticket_status_id_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "-id"], name="ticket_status_id_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['assignee', 'status'], name='ticket_assignee_status_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['team', 'status'], name='ticket_team_status_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status', 'solved')), fields=['solved_at'], name='ticket_solved_at_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status", "solved")),
+                fields=["solved_at"],
+                name="ticket_solved_at_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['tags'], name='ticket_tags_gin'),
+            model_name="ticket",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["tags"], name="ticket_tags_gin"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['ticket', 'created_at'], name='message_ticket_created_idx'),
+            model_name="message",
+            index=models.Index(fields=["ticket", "created_at"], name="message_ticket_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('thread_key', ''), _negated=True), fields=['channel', 'thread_key'], name='message_thread_key_idx'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("thread_key", ""), _negated=True),
+                fields=["channel", "thread_key"],
+                name="message_thread_key_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('delivery_state', 'queued')), fields=['next_attempt_at'], name='message_outbox_due_idx'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("delivery_state", "queued")),
+                fields=["next_attempt_at"],
+                name="message_outbox_due_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('provider_message_id', ''), _negated=True), fields=('channel', 'provider_message_id'), name='message_provider_id_unique_per_channel'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("provider_message_id", ""), _negated=True),
+                fields=("channel", "provider_message_id"),
+                name="message_provider_id_unique_per_channel",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticketevent',
-            index=models.Index(fields=['ticket', 'created_at'], name='event_ticket_created_idx'),
+            model_name="ticketevent",
+            index=models.Index(fields=["ticket", "created_at"], name="event_ticket_created_idx"),
         ),
     ]

@@ -1,0 +1,79 @@
+"""Email: outbound replies through Django's mailer (`MAILERS["default"]`: the console in
+development, any django-anymail ESP in production). Inbound parsing arrives with the email
+channel issue."""
+
+from __future__ import annotations
+
+import smtplib
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from channels_inbox.adapters.base import register
+from tickets.models import Direction, Message
+from tickets.senders import PermanentSendError, Sender, SendResult, TransientSendError
+
+
+def subject_with_token(subject: str, ticket_number: int) -> str:
+    """`Re: <subject> [#1234]`: the token threads the customer's answer even without headers."""
+    token = f"[#{ticket_number}]"
+    base = subject.strip() or "Your request"
+    if token in base:
+        return base if base.lower().startswith("re:") else f"Re: {base}"
+    return f"Re: {base} {token}"
+
+
+def references_for(message: Message) -> list[str]:
+    """Message-IDs of the ticket's earlier email messages, oldest first, for References."""
+    return [
+        key
+        for key in Message.objects.filter(
+            ticket_id=message.ticket_id, channel="email", pk__lt=message.pk
+        )
+        .exclude(thread_key="")
+        .exclude(direction=Direction.NOTE)
+        .order_by("pk")
+        .values_list("thread_key", flat=True)
+    ]
+
+
+class EmailSender:
+    channel = "email"
+
+    def send(self, message: Message) -> SendResult:
+        if message.identity is None:
+            raise PermanentSendError("the reply has no email address to go to")
+        domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
+        message_id = make_msgid(idstring=f"hd{message.pk}", domain=domain)
+        references = references_for(message)
+        headers = {"Message-ID": message_id}
+        if references:
+            headers["In-Reply-To"] = references[-1]
+            headers["References"] = " ".join(references[-20:])
+        mail = EmailMultiAlternatives(
+            subject=subject_with_token(message.ticket.subject, message.ticket_id),
+            body=message.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.identity.value],
+            headers=headers,
+        )
+        if message.body_html:
+            mail.attach_alternative(message.body_html, "text/html")
+        try:
+            mail.send()
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
+            raise PermanentSendError(f"the mail server refused the message: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransientSendError(f"could not reach the mail server: {exc}") from exc
+        return SendResult(provider_message_id=message_id, thread_key=message_id)
+
+
+class EmailAdapter:
+    channel = "email"
+
+    def sender(self) -> Sender:
+        return EmailSender()
+
+
+register(EmailAdapter())

@@ -1,0 +1,117 @@
+"""The outbox through a real Celery worker process and the real Redis broker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import inbound
+from tickets.models import DeliveryState, Message
+from tickets.services import message_ingest, reply_create
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _test_database_url() -> str:
+    parsed = urllib.parse.urlsplit(settings.DATABASE_URL)
+    return urllib.parse.urlunsplit(parsed._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+@pytest.fixture
+def worker(tmp_path):  # type: ignore[no-untyped-def]
+    """A real worker on a queue of its own, so no other worker on the machine takes our tasks."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "CELERY_DEFAULT_QUEUE": queue,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "helpdesk",
+                "worker",
+                "-Q",
+                queue,
+                "--pool",
+                "solo",
+                "-l",
+                "info",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield queue, log
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outbox_sweep_redrives_a_lost_send_through_a_real_worker(worker, agent) -> None:  # type: ignore[no-untyped-def]
+    from helpdesk.celery import app
+
+    queue, log = worker
+    app.conf.task_always_eager = False
+    ticket = message_ingest(
+        data=inbound(
+            "email",
+            value="kees@example.nl",
+            subject="Kapotte fiets",
+            thread_key="<in-1@example.nl>",
+        )
+    ).ticket
+    # The reply's own send task goes to the default queue, which no worker serves here: it is
+    # "lost" as if Redis had been flushed. The row is the outbox, so the sweep finds it.
+    reply = reply_create(ticket=ticket, author=agent, body_text="We sturen een nieuwe band op.")
+    assert Message.objects.get(pk=reply.pk).delivery_state == DeliveryState.QUEUED
+
+    app.send_task("tickets.outbox_sweep", queue=queue)
+    assert _wait_for(
+        lambda: Message.objects.get(pk=reply.pk).delivery_state == DeliveryState.SENT
+    ), log.read_text()
+    sent = Message.objects.get(pk=reply.pk)
+    assert sent.send_attempts == 1
+    assert f".hd{reply.pk}@helpdesk.localhost>" in sent.thread_key
+    # A second sweep (or a duplicate task) does not send it again.
+    app.send_task("tickets.outbox_sweep", queue=queue)
+    app.send_task("tickets.deliver_message", args=[reply.pk], queue=queue)
+    time.sleep(2)
+    assert Message.objects.get(pk=reply.pk).send_attempts == 1
+    output = log.read_text()
+    assert output.count(f"Re: Kapotte fiets [#{ticket.pk}]") == 1
+    assert "In-Reply-To: <in-1@example.nl>" in output
+
+    # The customer's answer to that mail threads back onto the same ticket.
+    answer = message_ingest(
+        data=inbound("email", value="kees@example.nl", reply_to_keys=[sent.thread_key])
+    )
+    assert answer.ticket == ticket
+    assert answer.reason == f"replied to message {sent.pk}"
