@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from customers.api import CustomerViewSet
@@ -21,6 +22,7 @@ router.register(r"tickets/(?P<ticket_pk>\d+)/messages", MessageViewSet, basename
 router.register("teams", TeamViewSet, basename="team")
 
 urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
     path("customers/<int:pk>/merge/", customer_merge, name="customer-merge"),
     path(
         "customers/<int:pk>/merge-suggestions/",

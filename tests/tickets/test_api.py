@@ -347,3 +347,15 @@ def test_agent_group_membership_is_needed(django_user_model) -> None:  # type: i
     client = APIClient()
     client.force_authenticate(manager)
     assert client.get("/api/v1/teams/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_token_from_username_and_password(agent) -> None:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    wrong = client.post("/api/v1/auth/token/", {"username": agent.username, "password": "nope"})
+    assert wrong.status_code == 400
+    response = client.post("/api/v1/auth/token/", {"username": agent.username, "password": "pw-agent-1"})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    listed = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert listed.status_code == 200

@@ -38,7 +38,7 @@ def worker(tmp_path):  # type: ignore[no-untyped-def]
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
     with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
