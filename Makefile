@@ -34,6 +34,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VPY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy helpdesk customers tickets channels_inbox surveys
 
 format: install
 	$(VENV)/bin/ruff format .

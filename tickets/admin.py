@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from tickets.models import Attachment, Message, Team, Ticket, TicketEvent
 
@@ -16,7 +19,7 @@ class TeamAdmin(admin.ModelAdmin):
 class MessageInline(admin.StackedInline):
     model = Message
     extra = 0
-    fields = [
+    readonly_fields = (
         "direction",
         "channel",
         "author_user",
@@ -25,12 +28,12 @@ class MessageInline(admin.StackedInline):
         "is_automatic",
         "delivery_state",
         "created_at",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
     show_change_link = True
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Replies go through the reply service (outbox, SLA), not through a raw row.
         return False
 
@@ -38,11 +41,11 @@ class MessageInline(admin.StackedInline):
 class EventInline(admin.TabularInline):
     model = TicketEvent
     extra = 0
-    fields = ["created_at", "kind", "text", "actor"]
-    readonly_fields = fields
+    readonly_fields = ("created_at", "kind", "text", "actor")
+    fields = readonly_fields
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -132,8 +135,8 @@ class TicketEventAdmin(admin.ModelAdmin):
     search_fields = ["=ticket__id", "text"]
     show_full_result_count = False
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

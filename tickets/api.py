@@ -45,10 +45,10 @@ class PriorityField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=list(PRIORITY_VALUES), **kwargs)
 
-    def to_representation(self, value: int) -> str:
+    def to_representation(self, value: Any) -> str:
         return PRIORITY_NAMES[int(value)]
 
-    def to_internal_value(self, data: Any) -> int:
+    def to_internal_value(self, data: Any) -> Any:
         return PRIORITY_VALUES[super().to_internal_value(data)]
 
 

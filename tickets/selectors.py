@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
@@ -62,7 +63,7 @@ def _mentioned_identities(texts: list[str]) -> set[tuple[str, str]]:
     return found
 
 
-def customer_merge_suggestions(*, customer: Customer, limit: int = 10) -> list[dict[str, object]]:
+def customer_merge_suggestions(*, customer: Customer, limit: int = 10) -> list[dict[str, Any]]:
     """Other customers who are probably the same person: an email address or phone number
     the customer mentioned in a message belongs to them, or they have the same name."""
     texts = list(
@@ -78,7 +79,7 @@ def customer_merge_suggestions(*, customer: Customer, limit: int = 10) -> list[d
             condition |= Q(kind="email", value=value)
         elif family == "tel" and ("phone", value) not in own and ("whatsapp", value) not in own:
             condition |= Q(kind__in=["phone", "whatsapp"], value=value)
-    suggestions: dict[int, dict[str, object]] = {}
+    suggestions: dict[int, dict[str, Any]] = {}
     if condition:
         matches = (
             Identity.objects.filter(condition, customer__merged_into__isnull=True)

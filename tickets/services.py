@@ -111,7 +111,7 @@ def _event(
 
 def _live_ticket(ticket: Ticket) -> Ticket:
     seen: set[int] = set()
-    while ticket.merged_into_id is not None and ticket.pk not in seen:
+    while ticket.merged_into is not None and ticket.pk not in seen:
         seen.add(ticket.pk)
         ticket = ticket.merged_into
     return ticket
@@ -354,7 +354,7 @@ def _recipient(ticket: Ticket, channel: str, identity: Identity | None) -> Ident
         .select_related("identity")
         .first()
     )
-    if latest is not None and latest.identity.customer_id == ticket.customer_id:
+    if latest is not None and latest.identity and latest.identity.customer_id == ticket.customer_id:
         return latest.identity
     return ticket.customer.identities.filter(kind=kind).order_by("created_at").first()
 
