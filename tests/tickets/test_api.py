@@ -354,7 +354,9 @@ def test_token_from_username_and_password(agent) -> None:  # type: ignore[no-unt
     client = APIClient()
     wrong = client.post("/api/v1/auth/token/", {"username": agent.username, "password": "nope"})
     assert wrong.status_code == 400
-    response = client.post("/api/v1/auth/token/", {"username": agent.username, "password": "pw-agent-1"})
+    response = client.post(
+        "/api/v1/auth/token/", {"username": agent.username, "password": "pw-agent-1"}
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     listed = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {token}")
