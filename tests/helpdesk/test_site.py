@@ -80,3 +80,17 @@ def test_home_page_links_to_the_product() -> None:
     response = Client().get("/")
     assert response.status_code == 200
     assert b"/api/docs/" in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("en", "One customer, every channel, one timeline"),
+        ("nl", "Eén klant, elk kanaal, één tijdlijn"),
+        ("pl", "Jeden klient, każdy kanał, jedna oś czasu"),
+    ],
+)
+def test_home_page_speaks_the_visitors_language(language: str, heading: str) -> None:
+    response = Client().get("/", HTTP_ACCEPT_LANGUAGE=language)
+    assert heading in response.content.decode()
