@@ -106,6 +106,11 @@ def identity_add(
     advisory_xact_lock(_identity_lock_key(kind, normalised))
     customer = _survivor(customer)
     existing = Identity.objects.filter(kind=kind, value=normalised).first()
+    if existing is None and kind in PHONE_KINDS:
+        # The same number as WhatsApp or phone is the same person: never split it.
+        existing = Identity.objects.filter(kind__in=PHONE_KINDS, value=normalised).first()
+        if existing is not None and _survivor(existing.customer).pk == customer.pk:
+            existing = None
     if existing is not None:
         if _survivor(existing.customer).pk == customer.pk:
             return existing

@@ -283,7 +283,9 @@ def _attach(message: Message, item: InboundAttachment) -> Attachment:
 def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: datetime) -> None:
     fields = {"latest_inbound_channel", "last_inbound_at", "updated_at"}
     ticket.latest_inbound_channel = message.channel
-    ticket.last_inbound_at = received_at
+    # Deliveries can arrive out of order: the latest contact time only moves forward.
+    if ticket.last_inbound_at is None or received_at > ticket.last_inbound_at:
+        ticket.last_inbound_at = received_at
     if ticket.status == Status.SOLVED:
         ticket.status = Status.OPEN
         ticket.solved_at = None
@@ -335,9 +337,15 @@ def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: d
 # --- agent's side: replies, notes, calls --------------------------------------------------
 
 
+# Channels that cannot carry a reply themselves and the channel that answers for them.
+REPLY_CHANNEL = {Channel.WEB: Channel.EMAIL}
+
+
 def reply_channel_default(*, ticket: Ticket) -> str:
-    """The channel of the customer's latest inbound message, else the ticket's origin."""
-    return ticket.latest_inbound_channel or ticket.channel
+    """The channel of the customer's latest inbound message, else the ticket's origin
+    (a web-form request is answered by email)."""
+    channel = ticket.latest_inbound_channel or ticket.channel
+    return REPLY_CHANNEL.get(channel, channel)
 
 
 def _recipient(ticket: Ticket, channel: str, identity: Identity | None) -> Identity | None:
@@ -409,6 +417,7 @@ def reply_create(
     channel = channel or reply_channel_default(ticket=ticket)
     if channel not in Channel.values:
         raise TicketError(f"unknown channel '{channel}'")
+    channel = REPLY_CHANNEL.get(channel, channel)
     if channel == Channel.PHONE:
         raise TicketError("a phone reply is a call: log it with call_log")
     recipient = _recipient(ticket, channel, identity)
@@ -495,6 +504,7 @@ def call_log(
         call_duration_seconds=duration_seconds,
         delivery_state=DeliveryState.SENT if direction == CallDirection.OUTBOUND else "",
         sent_at=timezone.now() if direction == CallDirection.OUTBOUND else None,
+        sent_by_customer_at=timezone.now() if direction == CallDirection.INBOUND else None,
         meta={"logged_by": getattr(agent, "pk", None)},
     )
     if direction == CallDirection.OUTBOUND:

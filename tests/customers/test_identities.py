@@ -82,3 +82,17 @@ def test_identity_of_someone_else_refused() -> None:
     customer_resolve(kind="email", value="b@example.com")
     with pytest.raises(MergeError, match="merge them instead"):
         identity_add(customer=a, kind="email", value="B@example.com")
+
+
+@pytest.mark.django_db
+def test_a_number_is_never_split_between_phone_and_whatsapp() -> None:
+    from customers.services import MergeError
+
+    owner = customer_resolve(kind="phone", value="+31612345678").customer
+    other = customer_resolve(kind="email", value="other@example.com").customer
+    with pytest.raises(MergeError):
+        identity_add(customer=other, kind="whatsapp", value="31612345678")
+    # Its owner may add the WhatsApp twin of their own number.
+    twin = identity_add(customer=owner, kind="whatsapp", value="31612345678")
+    assert twin.customer == owner
+    assert twin.kind == "whatsapp"

@@ -214,3 +214,24 @@ def test_unknown_sender_is_refused_with_reason() -> None:
     with pytest.raises(InvalidIdentity, match="not a valid phone number"):
         message_ingest(data=inbound("phone", value="123"))
     assert Message.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_web_form_request_is_answered_by_email(agent) -> None:  # type: ignore[no-untyped-def]
+    ticket = message_ingest(data=inbound("web", value="form@example.com")).ticket
+    reply = reply_create(ticket=ticket, author=agent, body_text="Thanks for your form.")
+    assert reply.channel == "email"
+    assert reply.identity.value == "form@example.com"
+
+
+@pytest.mark.django_db
+def test_late_delivery_does_not_move_last_contact_back() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    ticket = message_ingest(data=inbound("email", sent_at=now)).ticket
+    message_ingest(data=inbound("email", sent_at=now - timedelta(hours=3)))
+    ticket.refresh_from_db()
+    assert ticket.last_inbound_at == now
