@@ -338,7 +338,7 @@ def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: d
 
 
 # Channels that cannot carry a reply themselves and the channel that answers for them.
-REPLY_CHANNEL = {Channel.WEB: Channel.EMAIL}
+REPLY_CHANNEL: dict[str, str] = {Channel.WEB: Channel.EMAIL}
 
 
 def reply_channel_default(*, ticket: Ticket) -> str:
