@@ -3,8 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms import ModelForm
 from django.http import HttpRequest
 
+from tickets import services
 from tickets.models import Attachment, Message, Team, Ticket, TicketEvent
 
 
@@ -84,6 +87,48 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [MessageInline, EventInline]
     show_full_result_count = False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Moving a ticket between customers or channels is a merge / split, not an edit.
+            fields += ["customer", "channel", "follow_up_of", "merged_into"]
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form: ModelForm, change: bool) -> None:
+        """Edits go through the services, so every change lands on the timeline."""
+        by = request.user
+        try:
+            if not change:
+                ticket = services.ticket_create(
+                    customer=obj.customer,
+                    subject=obj.subject,
+                    channel=obj.channel,
+                    by=by,
+                    team=obj.team,
+                    priority=obj.priority,
+                )
+                obj.pk = ticket.pk
+                obj._state.adding = False
+                changed = {"assignee", "tags", "status"} & set(form.changed_data)
+            else:
+                ticket = Ticket.objects.get(pk=obj.pk)
+                changed = set(form.changed_data)
+            if "subject" in changed:
+                services.ticket_set_subject(ticket=ticket, subject=obj.subject, by=by)
+            if "assignee" in changed:
+                services.ticket_assign(ticket=ticket, agent=obj.assignee, by=by)
+            if "team" in changed:
+                services.ticket_set_team(ticket=ticket, team=obj.team, by=by)
+            if "priority" in changed:
+                services.ticket_set_priority(ticket=ticket, priority=obj.priority, by=by)
+            if "tags" in changed:
+                services.ticket_set_tags(ticket=ticket, tags=obj.tags, by=by)
+            if "status" in changed:
+                services.ticket_set_status(ticket=ticket, status=obj.status, by=by)
+        except services.TicketError as exc:
+            raise ValidationError(str(exc)) from exc
+        obj.refresh_from_db()
+
 
 class AttachmentInline(admin.TabularInline):
     model = Attachment
@@ -116,6 +161,14 @@ class MessageAdmin(admin.ModelAdmin):
     ]
     inlines = [AttachmentInline]
     show_full_result_count = False
+
+    # Messages are written by ingestion and the reply service (outbox, SLA, chasing);
+    # the admin shows them but does not fabricate or rewrite them.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Attachment)

@@ -279,6 +279,7 @@ class EventKind(models.TextChoices):
     TEAM = "team", "Team changed"
     PRIORITY = "priority", "Priority changed"
     TAGS = "tags", "Tags changed"
+    SUBJECT = "subject", "Subject changed"
     MERGE = "merge", "Merged"
     CUSTOMER_MERGE = "customer_merge", "Customer merged"
     CHASING = "chasing", "Customer chasing"

@@ -725,6 +725,21 @@ def ticket_set_tags(*, ticket: Ticket, tags: list[str], by: Any) -> Ticket:
 
 
 @transaction.atomic
+def ticket_set_subject(*, ticket: Ticket, subject: str, by: Any) -> Ticket:
+    subject = subject.strip()[:300]
+    if not subject:
+        raise TicketError("a ticket needs a subject")
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.subject == subject:
+        return ticket
+    old = ticket.subject
+    ticket.subject = subject
+    ticket.save(update_fields=["subject", "updated_at"])
+    _event(ticket, EventKind.SUBJECT, f"subject: {subject}", actor=by, old=old, new=subject)
+    return ticket
+
+
+@transaction.atomic
 def ticket_create(
     *,
     customer: Customer,

@@ -94,3 +94,44 @@ def test_home_page_links_to_the_product() -> None:
 def test_home_page_speaks_the_visitors_language(language: str, heading: str) -> None:
     response = Client().get("/", HTTP_ACCEPT_LANGUAGE=language)
     assert heading in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_ticket_edits_land_on_the_timeline(admin_client, admin_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import inbound
+    from tickets.models import EventKind, Ticket
+    from tickets.services import message_ingest
+
+    ticket = message_ingest(data=inbound("email", subject="Broken zipper")).ticket
+    url = f"/admin/tickets/ticket/{ticket.pk}/change/"
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    form = {
+        "subject": "Broken zipper on tent",
+        "status": "pending",
+        "priority": "3",
+        "assignee": str(admin_user.pk),
+        "team": "",
+        "tags": "tent,repair",
+    }
+    for prefix in ("messages", "events"):
+        form.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = admin_client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert (ticket.subject, ticket.status, ticket.priority, ticket.assignee) == (
+        "Broken zipper on tent",
+        "pending",
+        3,
+        admin_user,
+    )
+    assert ticket.tags == ["repair", "tent"]
+    kinds = list(ticket.events.values_list("kind", flat=True))
+    assert kinds == [
+        EventKind.CREATED,
+        EventKind.SUBJECT,
+        EventKind.ASSIGNMENT,
+        EventKind.PRIORITY,
+        EventKind.TAGS,
+        EventKind.STATUS,
+    ]
