@@ -89,6 +89,9 @@ class TicketAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and (obj.status == "closed" or obj.merged_into_id):
+            # Closed and merged tickets are read-only; later contacts open a follow-up.
+            return [f.name for f in Ticket._meta.fields]
         if obj is not None:
             # Moving a ticket between customers or channels is a merge / split, not an edit.
             fields += ["customer", "channel", "follow_up_of", "merged_into"]
