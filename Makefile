@@ -33,8 +33,8 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	DATABASE_POOL=0 $(VPY) manage.py makemigrations --check --dry-run 2>&1 | grep -v -e RuntimeWarning -e "warnings.warn" ; test $${PIPESTATUS[0]} -eq 0
-	$(VENV)/bin/mypy helpdesk customers tickets channels_inbox surveys
+	HELPDESK_DEV=1 DATABASE_POOL=0 $(VPY) manage.py makemigrations --check --dry-run 2>&1 | grep -v -e RuntimeWarning -e "warnings.warn" ; test $${PIPESTATUS[0]} -eq 0
+	HELPDESK_DEV=1 $(VENV)/bin/mypy helpdesk customers tickets channels_inbox surveys
 
 format: install
 	$(VENV)/bin/ruff format .
