@@ -648,80 +648,84 @@ def ticket_set_status(*, ticket: Ticket, status: str, by: Any) -> Ticket:
     return ticket
 
 
+def _change(
+    ticket: Ticket, field: str, value: Any, *, kind: str, text: str, by: Any, old: Any, new: Any
+) -> Ticket:
+    """Set one field of a locked ticket, record the event and tell the watchers."""
+    setattr(ticket, field, value)
+    ticket.save(update_fields=[field, "updated_at"])
+    _event(ticket, kind, text, actor=by, old=old, new=new)
+    realtime.publish_ticket_event(ticket_id=ticket.pk, event="ticket.updated", data={field: new})
+    return ticket
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, agent: Any | None, by: Any) -> Ticket:
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if ticket.assignee_id == (agent.pk if agent else None):
+    ticket = _locked(ticket)
+    new = agent.pk if agent else None
+    if ticket.assignee_id == new:
         return ticket
-    old = ticket.assignee_id
-    ticket.assignee = agent
-    ticket.save(update_fields=["assignee", "updated_at"])
     text = f"assigned to {agent.get_username()}" if agent else "unassigned"
-    _event(ticket, EventKind.ASSIGNMENT, text, actor=by, old=old, new=agent.pk if agent else None)
-    realtime.publish_ticket_event(
-        ticket_id=ticket.pk, event="ticket.updated", data={"assignee": ticket.assignee_id}
+    return _change(
+        ticket,
+        "assignee",
+        agent,
+        kind=EventKind.ASSIGNMENT,
+        text=text,
+        by=by,
+        old=ticket.assignee_id,
+        new=new,
     )
-    return ticket
 
 
 @transaction.atomic
 def ticket_set_team(*, ticket: Ticket, team: Team | None, by: Any) -> Ticket:
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if ticket.team_id == (team.pk if team else None):
+    ticket = _locked(ticket)
+    new = team.pk if team else None
+    if ticket.team_id == new:
         return ticket
-    old = ticket.team_id
-    ticket.team = team
-    ticket.save(update_fields=["team", "updated_at"])
-    _event(
-        ticket,
-        EventKind.TEAM,
-        f"team: {team.name if team else 'none'}",
-        actor=by,
-        old=old,
-        new=ticket.team_id,
+    text = f"team: {team.name if team else 'none'}"
+    return _change(
+        ticket, "team", team, kind=EventKind.TEAM, text=text, by=by, old=ticket.team_id, new=new
     )
-    return ticket
 
 
 @transaction.atomic
 def ticket_set_priority(*, ticket: Ticket, priority: int, by: Any) -> Ticket:
     if priority not in Priority.values:
         raise TicketError(f"priority must be one of {Priority.values}")
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = _locked(ticket)
     if ticket.priority == priority:
         return ticket
-    old = ticket.priority
-    ticket.priority = priority
-    ticket.save(update_fields=["priority", "updated_at"])
-    _event(
+    text = (
+        f"priority {Priority(ticket.priority).label.lower()} → {Priority(priority).label.lower()}"
+    )
+    return _change(
         ticket,
-        EventKind.PRIORITY,
-        f"priority {Priority(old).label.lower()} → {Priority(priority).label.lower()}",
-        actor=by,
-        old=old,
+        "priority",
+        priority,
+        kind=EventKind.PRIORITY,
+        text=text,
+        by=by,
+        old=ticket.priority,
         new=priority,
     )
-    return ticket
 
 
 @transaction.atomic
 def ticket_set_tags(*, ticket: Ticket, tags: list[str], by: Any) -> Ticket:
     cleaned = sorted({t.strip().lower()[:50] for t in tags if t.strip()})
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = _locked(ticket)
     if sorted(ticket.tags) == cleaned:
         return ticket
-    old = ticket.tags
-    ticket.tags = cleaned
-    ticket.save(update_fields=["tags", "updated_at"])
-    _event(
-        ticket,
-        EventKind.TAGS,
-        f"tags: {', '.join(cleaned) or 'none'}",
-        actor=by,
-        old=old,
-        new=cleaned,
+    text = f"tags: {', '.join(cleaned) or 'none'}"
+    return _change(
+        ticket, "tags", cleaned, kind=EventKind.TAGS, text=text, by=by, old=ticket.tags, new=cleaned
     )
-    return ticket
 
 
 @transaction.atomic
@@ -729,14 +733,19 @@ def ticket_set_subject(*, ticket: Ticket, subject: str, by: Any) -> Ticket:
     subject = subject.strip()[:300]
     if not subject:
         raise TicketError("a ticket needs a subject")
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = _locked(ticket)
     if ticket.subject == subject:
         return ticket
-    old = ticket.subject
-    ticket.subject = subject
-    ticket.save(update_fields=["subject", "updated_at"])
-    _event(ticket, EventKind.SUBJECT, f"subject: {subject}", actor=by, old=old, new=subject)
-    return ticket
+    return _change(
+        ticket,
+        "subject",
+        subject,
+        kind=EventKind.SUBJECT,
+        text=f"subject: {subject}",
+        by=by,
+        old=ticket.subject,
+        new=subject,
+    )
 
 
 @transaction.atomic

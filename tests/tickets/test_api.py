@@ -361,3 +361,19 @@ def test_token_from_username_and_password(agent) -> None:  # type: ignore[no-unt
     token = response.json()["token"]
     listed = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {token}")
     assert listed.status_code == 200
+
+
+@pytest.mark.django_db
+def test_event_list_queries_constant(api, agent, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    ticket = message_ingest(data=inbound("email")).ticket
+    for _ in range(4):
+        message_ingest(data=inbound("email"))
+    api.patch(
+        f"/api/v1/tickets/{ticket.pk}/", {"assignee": agent.pk, "priority": "low"}, format="json"
+    )
+    for size in (2, 10):
+        # groups, ticket, events with their actors
+        with django_assert_num_queries(3):
+            response = api.get(f"/api/v1/tickets/{ticket.pk}/events/?page_size={size}")
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == size
