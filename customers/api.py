@@ -80,43 +80,30 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=CustomerInputSerializer, responses={201: CustomerSerializer})
     def create(self, request: Request) -> Response:
+        """Record a new customer with their identities. 409 names the customer who already
+        has one of them."""
         data = CustomerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        identities = data.validated_data.get("identities", [])
-        if not identities:
-            raise serializers.ValidationError(
-                {"identities": "a customer needs at least one identity"}
-            )
+        values = data.validated_data
         try:
-            first = identities[0]
-            resolved = services.customer_resolve(
-                kind=first["kind"],
-                value=first["value"],
-                region=first.get("region"),
-                name=data.validated_data.get("name", ""),
-                language=data.validated_data.get("language", ""),
+            customer = services.customer_create(
+                name=values.get("name", ""),
+                language=values.get("language", ""),
+                notes=values.get("notes", ""),
+                identities=[
+                    services.IdentityInput(kind=i["kind"], value=i["value"], region=i.get("region"))
+                    for i in values.get("identities", [])
+                ],
             )
-            if not resolved.created:
-                return Response(
-                    {
-                        "detail": f"{first['kind']} {resolved.identity.value} already "
-                        f"belongs to customer {resolved.customer.pk}",
-                        "customer": resolved.customer.pk,
-                    },
-                    status=status.HTTP_409_CONFLICT,
-                )
-            for extra in identities[1:]:
-                services.identity_add(
-                    customer=resolved.customer,
-                    kind=extra["kind"],
-                    value=extra["value"],
-                    region=extra.get("region"),
-                )
-        except (InvalidIdentity, services.MergeError) as exc:
-            raise serializers.ValidationError(
-                {"identities": exc.messages if hasattr(exc, "messages") else [str(exc)]}
-            ) from exc
-        customer = selectors.customer_get(customer_id=resolved.customer.pk)
+        except InvalidIdentity as exc:
+            raise serializers.ValidationError({"identities": exc.messages}) from exc
+        except services.IdentityTaken as exc:
+            return Response(
+                {"detail": str(exc), "customer": exc.customer_id}, status=status.HTTP_409_CONFLICT
+            )
+        except services.MergeError as exc:
+            raise serializers.ValidationError({"identities": [str(exc)]}) from exc
+        customer = selectors.customer_get(customer_id=customer.pk)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CustomerInputSerializer, responses=CustomerSerializer)

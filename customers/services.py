@@ -96,6 +96,61 @@ def customer_resolve(
     return ResolvedIdentity(customer=customer, identity=identity, created=True)
 
 
+class IdentityTaken(MergeError):
+    """The identity already belongs to a customer (`customer_id`)."""
+
+    def __init__(self, message: str, *, customer_id: int) -> None:
+        super().__init__(message)
+        self.customer_id = customer_id
+
+
+@dataclass(frozen=True)
+class IdentityInput:
+    kind: str
+    value: str
+    region: str | None = None
+
+
+@transaction.atomic
+def customer_create(
+    *, name: str, identities: list[IdentityInput], language: str = "", notes: str = ""
+) -> Customer:
+    """An agent records a new customer with all their identities, or nothing at all.
+
+    Raises `InvalidIdentity` for a value that cannot be normalised and `IdentityTaken` when
+    any identity already belongs to someone (the agent should open that customer instead).
+    """
+    if not identities:
+        raise MergeError("a customer needs at least one identity")
+    normalised = [
+        (item.kind, normalise_identity(item.kind, item.value, region=item.region), item.value)
+        for item in identities
+    ]
+    for kind, value, _display in normalised:
+        advisory_xact_lock(_identity_lock_key(kind, value))
+        existing = _find_identity(kind, value)
+        if existing is not None:
+            owner = _survivor(existing.customer)
+            raise IdentityTaken(
+                f"{kind} {value} already belongs to customer {owner.pk}", customer_id=owner.pk
+            )
+    first_kind, first_value, _ = normalised[0]
+    customer = Customer.objects.create(
+        name=name.strip()[:200],
+        language=language,
+        notes=notes,
+        organisation=next(
+            (org for k, v, _ in normalised if (org := _organisation_for(k, v))), None
+        ),
+    )
+    Identity.objects.bulk_create(
+        Identity(customer=customer, kind=kind, value=value, display=display.strip())
+        for kind, value, display in dict.fromkeys(normalised)
+    )
+    logger.info("customer %s created by an agent (%s %s)", customer.pk, first_kind, first_value)
+    return customer
+
+
 @transaction.atomic
 def identity_add(
     *, customer: Customer, kind: str, value: str, region: str | None = None

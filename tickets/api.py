@@ -342,10 +342,6 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         target = Ticket.objects.filter(pk=data.validated_data["into"]).first()
         if target is None:
             raise serializers.ValidationError({"into": "no such ticket"})
-        if target.customer_id != source.customer_id:
-            raise serializers.ValidationError(
-                {"into": "tickets of different customers cannot be merged"}
-            )
         survivor = _service_call(
             services.ticket_merge, source=source, target=target, by=request.user
         )

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -265,8 +266,6 @@ def message_ingest(*, data: InboundMessage) -> IngestResult:
 
 
 def _attach(message: Message, item: InboundAttachment) -> Attachment:
-    from django.core.files.base import ContentFile
-
     attachment = Attachment(
         message=message,
         filename=item.filename[:255] or "attachment",
@@ -782,6 +781,10 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: Any) -> Ticket:
         raise TicketError(f"ticket #{source.pk} was already merged into #{source.merged_into_id}")
     if target.merged_into_id is not None or target.status == Status.CLOSED:
         raise TicketError(f"ticket #{target.pk} cannot take messages (merged or closed)")
+    if target.customer_id != source.customer_id:
+        raise TicketError(
+            "tickets of different customers cannot be merged; merge the customers first"
+        )
     moved = Message.objects.filter(ticket=source).update(ticket=target)
     old_status = source.status
     source.merged_into = target

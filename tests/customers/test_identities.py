@@ -96,3 +96,26 @@ def test_a_number_is_never_split_between_phone_and_whatsapp() -> None:
     twin = identity_add(customer=owner, kind="whatsapp", value="31612345678")
     assert twin.customer == owner
     assert twin.kind == "whatsapp"
+
+
+@pytest.mark.django_db
+def test_customer_create_is_all_or_nothing(api) -> None:  # type: ignore[no-untyped-def]
+    taken = customer_resolve(kind="phone", value="+48512345678").customer
+    response = api.post(
+        "/api/v1/customers/",
+        {
+            "name": "Ola",
+            "identities": [
+                {"kind": "email", "value": "ola@example.pl"},
+                {"kind": "whatsapp", "value": "48512345678"},
+            ],
+        },
+        format="json",
+    )
+    assert response.status_code == 409
+    assert response.json()["customer"] == taken.pk
+    assert not Identity.objects.filter(value="ola@example.pl").exists()
+    assert Customer.objects.count() == 1
+    empty = api.post("/api/v1/customers/", {"name": "Nobody"}, format="json")
+    assert empty.status_code == 400
+    assert "at least one identity" in str(empty.json())

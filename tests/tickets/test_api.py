@@ -377,3 +377,13 @@ def test_event_list_queries_constant(api, agent, django_assert_num_queries) -> N
             response = api.get(f"/api/v1/tickets/{ticket.pk}/events/?page_size={size}")
         assert response.status_code == 200
         assert len(response.json()["results"]) == size
+
+
+@pytest.mark.django_db
+def test_tickets_of_different_customers_do_not_merge(api) -> None:  # type: ignore[no-untyped-def]
+    a = message_ingest(data=inbound("email", value="one@example.com")).ticket
+    b = message_ingest(data=inbound("email", value="two@example.com")).ticket
+    response = api.post(f"/api/v1/tickets/{b.pk}/merge/", {"into": a.pk}, format="json")
+    assert response.status_code == 400
+    assert "merge the customers first" in response.json()["detail"]
+    assert Message.objects.filter(ticket=b).count() == 1
