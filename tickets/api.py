@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -303,7 +304,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         changes = data.validated_data
         by = request.user
-        with services.transaction.atomic():
+        with transaction.atomic():
             if "assignee" in changes:
                 _service_call(
                     services.ticket_assign, ticket=ticket, agent=changes["assignee"], by=by

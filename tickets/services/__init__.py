@@ -1,0 +1,59 @@
+"""Writes on tickets and messages. Every function is atomic and keyword-only; nothing else
+calls `.save()` on a Ticket or Message.
+
+`message_ingest` is the one entry point every channel adapter calls for an inbound message;
+`reply_create` / `note_add` / `call_log` are the agent's side; `message_deliver` and
+`outbox_due_ids` run the outbox.
+"""
+
+from __future__ import annotations
+
+from tickets.services._common import TicketError
+from tickets.services.ingest import InboundAttachment, InboundMessage, IngestResult, message_ingest
+from tickets.services.outbox import message_deliver, outbox_due_ids
+from tickets.services.properties import (
+    customers_merge,
+    message_move,
+    ticket_assign,
+    ticket_create,
+    ticket_merge,
+    ticket_set_priority,
+    ticket_set_status,
+    ticket_set_subject,
+    ticket_set_tags,
+    ticket_set_team,
+    tickets_close_solved,
+)
+from tickets.services.replies import (
+    REPLY_CHANNEL,
+    call_log,
+    note_add,
+    reply_channel_default,
+    reply_create,
+)
+
+__all__ = [
+    "REPLY_CHANNEL",
+    "InboundAttachment",
+    "InboundMessage",
+    "IngestResult",
+    "TicketError",
+    "call_log",
+    "customers_merge",
+    "message_deliver",
+    "message_ingest",
+    "message_move",
+    "note_add",
+    "outbox_due_ids",
+    "reply_channel_default",
+    "reply_create",
+    "ticket_assign",
+    "ticket_create",
+    "ticket_merge",
+    "ticket_set_priority",
+    "ticket_set_status",
+    "ticket_set_subject",
+    "ticket_set_tags",
+    "ticket_set_team",
+    "tickets_close_solved",
+]

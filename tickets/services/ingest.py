@@ -1,0 +1,293 @@
+"""Inbound messages: the one entry point every channel adapter calls (`message_ingest`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Customer
+from customers.services import customer_resolve
+from helpdesk.db import advisory_xact_lock
+from tickets import realtime
+from tickets.models import (
+    ACTIVE_STATUSES,
+    Attachment,
+    Channel,
+    Direction,
+    EventKind,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+)
+from tickets.services._common import TicketError, _event, _live_ticket
+
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class InboundAttachment:
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+    content_id: str = ""
+    is_inline: bool = False
+
+
+@dataclass
+class InboundMessage:
+    """What a channel adapter hands to `message_ingest`: parsed, not yet stored."""
+
+    channel: str
+    identity_kind: str
+    identity_value: str
+    body_text: str = ""
+    body_html: str = ""
+    subject: str = ""
+    customer_name: str = ""
+    phone_region: str | None = None
+    provider_message_id: str = ""
+    # This message's own conversation key (its email Message-ID, the chat conversation id…).
+    thread_key: str = ""
+    # Keys of earlier messages it answers (email In-Reply-To / References, social thread id).
+    reply_to_keys: list[str] = field(default_factory=list)
+    # A ticket number found in the subject token or plus-addressed reply-to.
+    ticket_number: int | None = None
+    is_automatic: bool = False
+    sent_at: datetime | None = None
+    attachments: list[InboundAttachment] = field(default_factory=list)
+    call_direction: str = ""
+    call_answered: bool | None = None
+    call_duration_seconds: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    message: Message
+    ticket: Ticket
+    created_ticket: bool
+    duplicate: bool
+    reason: str
+
+
+def _thread_match(data: InboundMessage, customer: Customer) -> tuple[Ticket | None, str]:
+    """The channel's own thread key first, then the ticket token (same customer only)."""
+    keys = [k for k in data.reply_to_keys if k]
+    if keys:
+        earlier = (
+            Message.objects.filter(channel=data.channel, thread_key__in=keys)
+            .select_related("ticket")
+            .order_by("-created_at")
+            .first()
+        )
+        if earlier is not None:
+            return _live_ticket(earlier.ticket), f"replied to message {earlier.pk}"
+    if data.ticket_number:
+        token_ticket = Ticket.objects.filter(pk=data.ticket_number).first()
+        # A token is guessable: only the ticket's own customer may thread onto it by token.
+        if token_ticket is not None and token_ticket.customer_id == customer.pk:
+            return _live_ticket(token_ticket), f"ticket token #{data.ticket_number}"
+    return None, ""
+
+
+def _open_ticket_of(customer: Customer) -> Ticket | None:
+    return (
+        Ticket.objects.filter(
+            customer=customer, status__in=ACTIVE_STATUSES, merged_into__isnull=True
+        )
+        .order_by("-last_inbound_at", "-id")
+        .first()
+    )
+
+
+def _raise_priority(ticket: Ticket) -> int:
+    return min(ticket.priority + 1, Priority.URGENT)
+
+
+def _new_ticket(data: InboundMessage, customer: Customer, *, follow_up_of: Ticket | None) -> Ticket:
+    subject = data.subject or (data.body_text.strip().splitlines() or [""])[0][:120]
+    ticket = Ticket.objects.create(
+        subject=subject[:300],
+        customer=customer,
+        channel=data.channel,
+        status=Status.NEW,
+        team=follow_up_of.team if follow_up_of else None,
+        follow_up_of=follow_up_of,
+    )
+    return ticket
+
+
+@transaction.atomic
+def message_ingest(*, data: InboundMessage) -> IngestResult:
+    """Store one inbound message on the right ticket, exactly once.
+
+    Idempotent on (channel, provider_message_id), also when the same delivery arrives on two
+    connections at once (an advisory lock serialises them). Threading, in order: the
+    channel's thread key / ticket token; else the customer's open ticket on any channel; else
+    a new ticket. A solved ticket is reopened; a closed one gets a linked follow-up. Counts
+    chasing and raises priority one step on the second repeat contact (once per ticket).
+    Raises `InvalidIdentity` when the sender cannot be identified.
+    """
+    if data.channel not in Channel.values:
+        raise TicketError(f"unknown channel '{data.channel}'")
+    if data.provider_message_id:
+        advisory_xact_lock(f"message:{data.channel}:{data.provider_message_id}")
+        existing = (
+            Message.objects.select_related("ticket")
+            .filter(channel=data.channel, provider_message_id=data.provider_message_id)
+            .first()
+        )
+        if existing is not None:
+            return IngestResult(existing, existing.ticket, False, True, "duplicate delivery")
+
+    resolved = customer_resolve(
+        kind=data.identity_kind,
+        value=data.identity_value,
+        name=data.customer_name,
+        region=data.phone_region,
+    )
+    customer = resolved.customer
+    received_at = data.sent_at or timezone.now()
+
+    ticket, reason = _thread_match(data, customer)
+    created = False
+    follow_up_of: Ticket | None = None
+    if ticket is None:
+        ticket = _open_ticket_of(customer)
+        reason = "same customer's open ticket" if ticket else ""
+    if ticket is not None and ticket.status == Status.CLOSED:
+        follow_up_of, ticket = ticket, None
+    if ticket is None:
+        ticket = _new_ticket(data, customer, follow_up_of=follow_up_of)
+        created = True
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.INBOUND,
+        channel=data.channel,
+        author_customer=customer,
+        identity=resolved.identity,
+        subject=data.subject[:300],
+        body_text=data.body_text,
+        body_html=data.body_html,
+        provider_message_id=data.provider_message_id,
+        thread_key=data.thread_key,
+        is_automatic=data.is_automatic,
+        call_direction=data.call_direction,
+        call_answered=data.call_answered,
+        call_duration_seconds=data.call_duration_seconds,
+        meta=data.meta,
+        sent_by_customer_at=received_at,
+    )
+    for item in data.attachments:
+        _attach(message, item)
+
+    if created:
+        if follow_up_of is not None:
+            _event(
+                ticket,
+                EventKind.FOLLOW_UP,
+                f"follow-up of closed ticket #{follow_up_of.pk}",
+                message=message,
+                follow_up_of=follow_up_of.pk,
+            )
+            _event(
+                follow_up_of,
+                EventKind.FOLLOW_UP,
+                f"customer wrote again: follow-up ticket #{ticket.pk} opened",
+                follow_up=ticket.pk,
+            )
+        else:
+            _event(ticket, EventKind.CREATED, f"created from {data.channel}", message=message)
+    else:
+        _event(ticket, EventKind.JOINED, f"joined: {reason}", message=message, reason=reason)
+
+    _apply_inbound_to_ticket(ticket, message, received_at=received_at)
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
+    )
+    logger.info(
+        "inbound %s message %s on ticket %s (%s)",
+        data.channel,
+        message.pk,
+        ticket.pk,
+        "new ticket" if created else reason,
+    )
+    return IngestResult(message, ticket, created, False, reason or "new ticket")
+
+
+def _attach(message: Message, item: InboundAttachment) -> Attachment:
+    attachment = Attachment(
+        message=message,
+        filename=item.filename[:255] or "attachment",
+        content_type=item.content_type[:255],
+        size=len(item.content),
+        content_id=item.content_id[:255],
+        is_inline=item.is_inline,
+    )
+    attachment.file.save(attachment.filename, ContentFile(item.content), save=False)
+    attachment.save()
+    return attachment
+
+
+def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: datetime) -> None:
+    fields = {"latest_inbound_channel", "last_inbound_at", "updated_at"}
+    ticket.latest_inbound_channel = message.channel
+    # Deliveries can arrive out of order: the latest contact time only moves forward.
+    if ticket.last_inbound_at is None or received_at > ticket.last_inbound_at:
+        ticket.last_inbound_at = received_at
+    if ticket.status == Status.SOLVED:
+        ticket.status = Status.OPEN
+        ticket.solved_at = None
+        fields |= {"status", "solved_at"}
+        _event(ticket, EventKind.REOPENED, "reopened: the customer wrote again", message=message)
+    elif ticket.status in (Status.PENDING, Status.ON_HOLD):
+        old = ticket.status
+        ticket.status = Status.OPEN
+        fields.add("status")
+        _event(
+            ticket,
+            EventKind.STATUS,
+            f"status {old} → open: the customer replied",
+            message=message,
+            old=old,
+            new=Status.OPEN,
+        )
+    if not message.is_automatic:
+        if ticket.unanswered_contacts >= 1:
+            ticket.repeat_contacts += 1
+            fields.add("repeat_contacts")
+            _event(
+                ticket,
+                EventKind.CHASING,
+                f"customer contacted you {ticket.unanswered_contacts + 1} times without an answer",
+                message=message,
+                contacts=ticket.unanswered_contacts + 1,
+                repeat_contacts=ticket.repeat_contacts,
+            )
+            if ticket.repeat_contacts >= 2 and not ticket.chase_priority_raised:
+                old_priority = ticket.priority
+                ticket.priority = _raise_priority(ticket)
+                ticket.chase_priority_raised = True
+                fields |= {"priority", "chase_priority_raised"}
+                _event(
+                    ticket,
+                    EventKind.PRIORITY,
+                    f"priority {Priority(old_priority).label.lower()} → "
+                    f"{Priority(ticket.priority).label.lower()}: the customer is chasing",
+                    message=message,
+                    old=old_priority,
+                    new=ticket.priority,
+                )
+        ticket.unanswered_contacts += 1
+        fields.add("unanswered_contacts")
+    ticket.save(update_fields=sorted(fields))

@@ -1,0 +1,114 @@
+"""Outbound delivery: the message row is the outbox; senders come from `tickets.senders`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from tickets import realtime
+from tickets.models import (
+    DeliveryState,
+    Direction,
+    Message,
+)
+from tickets.senders import PermanentSendError, TransientSendError, get_sender
+
+
+logger = logging.getLogger(__name__)
+
+
+def _backoff(attempt: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempt - 1, 0), 3600))
+
+
+def message_deliver(*, message_id: int) -> Message | None:
+    """Send one queued outbound message through its channel's sender, at most once at a time.
+
+    The row is claimed with a conditional UPDATE (queued → sending), so two workers or a
+    re-driven task never send it twice. Transient errors put it back in the queue with
+    backoff; permanent ones, or too many attempts, mark it failed with the reason.
+    """
+    claimed = Message.objects.filter(
+        pk=message_id, direction=Direction.OUTBOUND, delivery_state=DeliveryState.QUEUED
+    ).update(
+        delivery_state=DeliveryState.SENDING,
+        send_attempts=F("send_attempts") + 1,
+        # While sending, next_attempt_at holds the claim time: a send stuck past it is re-driven.
+        next_attempt_at=timezone.now(),
+    )
+    if not claimed:
+        return None
+    message = Message.objects.select_related("ticket", "identity", "ticket__customer").get(
+        pk=message_id
+    )
+    sender = get_sender(message.channel)
+    now = timezone.now()
+    try:
+        if sender is None:
+            raise PermanentSendError(f"no sender is configured for the {message.channel} channel")
+        result = sender.send(message)
+    except TransientSendError as exc:
+        if message.send_attempts >= settings.HELPDESK_SEND_MAX_ATTEMPTS:
+            return _mark_failed(message, f"gave up after {message.send_attempts} attempts: {exc}")
+        message.delivery_state = DeliveryState.QUEUED
+        message.delivery_error = str(exc)[:2000]
+        message.next_attempt_at = now + _backoff(message.send_attempts)
+        message.save(update_fields=["delivery_state", "delivery_error", "next_attempt_at"])
+        logger.warning(
+            "message %s: transient send error, retry at %s", message.pk, message.next_attempt_at
+        )
+        return message
+    except PermanentSendError as exc:
+        return _mark_failed(message, str(exc))
+    message.delivery_state = DeliveryState.SENT
+    message.sent_at = now
+    message.delivery_error = ""
+    message.next_attempt_at = None
+    fields = ["delivery_state", "sent_at", "delivery_error", "next_attempt_at"]
+    if result.provider_message_id and not message.provider_message_id:
+        message.provider_message_id = result.provider_message_id
+        fields.append("provider_message_id")
+    if result.thread_key and not message.thread_key:
+        message.thread_key = result.thread_key
+        fields.append("thread_key")
+    message.save(update_fields=fields)
+    realtime.publish_ticket_event(
+        ticket_id=message.ticket_id,
+        event="message.delivery",
+        data={"message": message.pk, "state": "sent"},
+    )
+    return message
+
+
+def _mark_failed(message: Message, reason: str) -> Message:
+    message.delivery_state = DeliveryState.FAILED
+    message.delivery_error = reason[:2000]
+    message.next_attempt_at = None
+    message.save(update_fields=["delivery_state", "delivery_error", "next_attempt_at"])
+    logger.error("message %s failed: %s", message.pk, reason)
+    realtime.publish_ticket_event(
+        ticket_id=message.ticket_id,
+        event="message.delivery",
+        data={"message": message.pk, "state": "failed"},
+    )
+    return message
+
+
+def outbox_due_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Queued messages whose attempt is due, plus sends stuck in 'sending' (worker died)."""
+    now = now or timezone.now()
+    stuck_before = now - timedelta(minutes=10)
+    stuck = Message.objects.filter(
+        delivery_state=DeliveryState.SENDING, next_attempt_at__lt=stuck_before
+    ).update(delivery_state=DeliveryState.QUEUED)
+    if stuck:
+        logger.warning("outbox: %s sends stuck in 'sending' put back in the queue", stuck)
+    return list(
+        Message.objects.filter(delivery_state=DeliveryState.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

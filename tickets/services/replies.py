@@ -1,0 +1,200 @@
+"""The agent's side: public replies (the outbox row), internal notes and logged calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Identity
+from tickets import realtime
+from tickets.models import (
+    CHANNEL_IDENTITY_KIND,
+    CallDirection,
+    Channel,
+    DeliveryState,
+    Direction,
+    Message,
+    Status,
+    Ticket,
+)
+from tickets.services._common import (
+    TicketError,
+    _check_writable,
+)
+from tickets.services.ingest import _apply_inbound_to_ticket
+
+
+# Channels that cannot carry a reply themselves and the channel that answers for them.
+REPLY_CHANNEL: dict[str, str] = {Channel.WEB: Channel.EMAIL}
+
+
+def reply_channel_default(*, ticket: Ticket) -> str:
+    """The channel of the customer's latest inbound message, else the ticket's origin
+    (a web-form request is answered by email)."""
+    channel = ticket.latest_inbound_channel or ticket.channel
+    return REPLY_CHANNEL.get(channel, channel)
+
+
+def _recipient(ticket: Ticket, channel: str, identity: Identity | None) -> Identity | None:
+    if channel == Channel.PHONE and identity is None:
+        return ticket.customer.identities.filter(kind__in=["phone", "whatsapp"]).first()
+    kind = CHANNEL_IDENTITY_KIND.get(channel)
+    if identity is not None:
+        if identity.customer_id != ticket.customer_id or identity.kind != kind:
+            raise TicketError(f"that identity cannot receive a {channel} reply for this customer")
+        return identity
+    latest = (
+        ticket.messages.filter(direction=Direction.INBOUND, channel=channel, identity__isnull=False)
+        .order_by("-created_at")
+        .select_related("identity")
+        .first()
+    )
+    if latest is not None and latest.identity and latest.identity.customer_id == ticket.customer_id:
+        return latest.identity
+    return ticket.customer.identities.filter(kind=kind).order_by("created_at").first()
+
+
+def _record_public_reply(ticket: Ticket, message: Message) -> None:
+    now = message.created_at
+    fields = {"updated_at"}
+    if ticket.first_ack_at is None:
+        ticket.first_ack_at = now
+        fields.add("first_ack_at")
+    if message.is_human_public_reply:
+        if ticket.first_human_reply_at is None:
+            ticket.first_human_reply_at = now
+            fields.add("first_human_reply_at")
+        ticket.last_human_reply_at = now
+        ticket.unanswered_contacts = 0
+        fields |= {"last_human_reply_at", "unanswered_contacts"}
+        if ticket.status == Status.NEW:
+            ticket.status = Status.OPEN
+            fields.add("status")
+    ticket.save(update_fields=sorted(fields))
+
+
+@transaction.atomic
+def reply_create(
+    *,
+    ticket: Ticket,
+    author: Any | None,
+    body_text: str,
+    body_html: str = "",
+    channel: str | None = None,
+    identity: Identity | None = None,
+    is_automatic: bool = False,
+) -> Message:
+    """Record a public reply and queue it for the channel's sender (after commit).
+
+    The message row is the outbox; `message_deliver` sends it, `outbox_sweep` re-drives it if
+    the task is lost. `author=None` with `is_automatic=True` is for acknowledgements, which
+    do not count as a human reply.
+    """
+    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    _check_writable(ticket)
+    if not body_text.strip():
+        raise TicketError("a reply needs some text")
+    channel = channel or reply_channel_default(ticket=ticket)
+    if channel not in Channel.values:
+        raise TicketError(f"unknown channel '{channel}'")
+    channel = REPLY_CHANNEL.get(channel, channel)
+    if channel == Channel.PHONE:
+        raise TicketError("a phone reply is a call: log it with call_log")
+    recipient = _recipient(ticket, channel, identity)
+    if recipient is None:
+        raise TicketError(f"the customer has no {channel} identity to reply to")
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        author_user=author,
+        identity=recipient,
+        subject=ticket.subject,
+        body_text=body_text,
+        body_html=body_html,
+        is_automatic=is_automatic,
+        delivery_state=DeliveryState.QUEUED,
+        next_attempt_at=timezone.now(),
+    )
+    _record_public_reply(ticket, message)
+    _enqueue_delivery(message.pk)
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
+    )
+    return message
+
+
+def _enqueue_delivery(message_id: int) -> None:
+    from tickets.tasks import deliver_message
+
+    transaction.on_commit(lambda: deliver_message.delay(message_id))
+
+
+@transaction.atomic
+def note_add(*, ticket: Ticket, author: Any, body_text: str) -> Message:
+    """An internal note: never sent, never meets a response promise."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.merged_into_id is not None:
+        raise TicketError(f"ticket #{ticket.pk} was merged into #{ticket.merged_into_id}")
+    if not body_text.strip():
+        raise TicketError("a note needs some text")
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.NOTE,
+        channel=ticket.channel,
+        author_user=author,
+        body_text=body_text,
+    )
+    ticket.save(update_fields=["updated_at"])
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
+    )
+    return message
+
+
+@transaction.atomic
+def call_log(
+    *,
+    ticket: Ticket,
+    agent: Any,
+    direction: str,
+    answered: bool,
+    duration_seconds: int = 0,
+    notes: str = "",
+) -> Message:
+    """A phone call the agent logs on a ticket. An answered outbound call is a human reply;
+    an inbound call is a customer contact (and counts towards chasing)."""
+    if direction not in CallDirection.values:
+        raise TicketError(f"call direction must be one of {', '.join(CallDirection.values)}")
+    if duration_seconds < 0:
+        raise TicketError("a call cannot last less than zero seconds")
+    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    _check_writable(ticket)
+    phone = ticket.customer.identities.filter(kind__in=["phone", "whatsapp"]).first()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND if direction == CallDirection.OUTBOUND else Direction.INBOUND,
+        channel=Channel.PHONE,
+        author_user=agent if direction == CallDirection.OUTBOUND else None,
+        author_customer=ticket.customer if direction == CallDirection.INBOUND else None,
+        identity=phone,
+        body_text=notes,
+        call_direction=direction,
+        call_answered=answered,
+        call_duration_seconds=duration_seconds,
+        delivery_state=DeliveryState.SENT if direction == CallDirection.OUTBOUND else "",
+        sent_at=timezone.now() if direction == CallDirection.OUTBOUND else None,
+        sent_by_customer_at=timezone.now() if direction == CallDirection.INBOUND else None,
+        meta={"logged_by": getattr(agent, "pk", None)},
+    )
+    if direction == CallDirection.OUTBOUND:
+        if answered:
+            _record_public_reply(ticket, message)
+    else:
+        _apply_inbound_to_ticket(ticket, message, received_at=message.created_at)
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
+    )
+    return message
