@@ -28,7 +28,6 @@ from tickets.models import (
 )
 from tickets.services._common import TicketError, _event, _live_ticket
 
-
 logger = logging.getLogger(__name__)
 
 

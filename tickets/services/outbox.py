@@ -17,7 +17,6 @@ from tickets.models import (
 )
 from tickets.senders import PermanentSendError, TransientSendError, get_sender
 
-
 logger = logging.getLogger(__name__)
 
 

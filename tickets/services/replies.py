@@ -25,7 +25,6 @@ from tickets.services._common import (
 )
 from tickets.services.ingest import _apply_inbound_to_ticket
 
-
 # Channels that cannot carry a reply themselves and the channel that answers for them.
 REPLY_CHANNEL: dict[str, str] = {Channel.WEB: Channel.EMAIL}
 
