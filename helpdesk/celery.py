@@ -21,6 +21,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 55},
     },
+    # Re-drive inbound deliveries whose parse task was lost; the receipt row is the truth.
+    "channels_inbox.receipt_sweep": {
+        "task": "channels_inbox.receipt_sweep",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
     # Solved tickets age into closed (read-only; later contacts open a follow-up).
     "tickets.close_solved": {
         "task": "tickets.close_solved",

@@ -209,6 +209,9 @@ def run() -> int:
                     "info",
                     "--concurrency",
                     "2",
+                    # "inbound": parsing of received mail, time-limited (channels_inbox.tasks)
+                    "-Q",
+                    "celery,inbound",
                 ],
             ),
             (
@@ -255,6 +258,8 @@ def run() -> int:
 def test(args: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     with services("helpdesk") as env:
+        # Each run its own cache keys: counters (rate limits) never leak between runs.
+        env.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}-{int(time.time())}")
         try:
             return subprocess.call([PYTHON, "-m", "pytest", *args], env=env, cwd=ROOT)
         except KeyboardInterrupt:

@@ -181,6 +181,24 @@ if os.environ.get("EMAIL_HOST"):
         "port": int(os.environ.get("EMAIL_PORT", "25")),
     }
 
+# Inbound webhooks: anymail's shared basic-auth secret ("user:password"; several with commas)
+# and the ESPs' own signing keys. Unset, anymail warns that the webhooks are open.
+ANYMAIL = {
+    key: value
+    for key, value in {
+        "WEBHOOK_SECRET": env_list("ANYMAIL_WEBHOOK_SECRET") or None,
+        "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY"),
+        "POSTMARK_SERVER_TOKEN": os.environ.get("POSTMARK_SERVER_TOKEN"),
+        "SENDGRID_API_KEY": os.environ.get("SENDGRID_API_KEY"),
+        "MAILGUN_API_KEY": os.environ.get("MAILGUN_API_KEY"),
+    }.items()
+    if value
+}
+# Whole inbound emails arrive in one request body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(
+    os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(32 * 1024 * 1024))
+)
+
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -210,6 +228,8 @@ SPECTACULAR_SETTINGS = {
 HELPDESK_DEFAULT_PHONE_REGION = os.environ.get("HELPDESK_DEFAULT_PHONE_REGION", "NL")
 # A solved ticket is closed (read-only; later contacts open a follow-up) after this many days.
 HELPDESK_CLOSE_SOLVED_AFTER_DAYS = int(os.environ.get("HELPDESK_CLOSE_SOLVED_AFTER_DAYS", "4"))
+# Inbound mails per sender per hour before the rest are kept but not ingested (mail storms).
+HELPDESK_EMAIL_SENDER_LIMIT = int(os.environ.get("HELPDESK_EMAIL_SENDER_LIMIT", "30"))
 # Outbound delivery retries before a message is marked failed.
 HELPDESK_SEND_MAX_ATTEMPTS = int(os.environ.get("HELPDESK_SEND_MAX_ATTEMPTS", "5"))
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from channels_inbox.views import inbound_urlpatterns
 from helpdesk.health import healthz
 from helpdesk.views import home
 
@@ -17,5 +18,8 @@ urlpatterns = [
     path("api/v1/", include("helpdesk.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Inbound email: our store-first views at anymail's own inbound URLs (matched first);
+    # anymail's tracking webhooks stay as they are.
+    path("anymail/", include(inbound_urlpatterns())),
     path("anymail/", include("anymail.urls")),
 ]

@@ -5,8 +5,10 @@ channel issue."""
 from __future__ import annotations
 
 import smtplib
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
+from html import escape
 
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
@@ -22,6 +24,18 @@ def subject_with_token(subject: str, ticket_number: int) -> str:
     if token in base:
         return base if base.lower().startswith("re:") else f"Re: {base}"
     return f"Re: {base} {token}"
+
+
+def reply_to_address(ticket_number: int) -> str:
+    """`support+t1234@example.com`: answers reach the ticket even if a client drops headers."""
+    local, _, domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].partition("@")
+    return f"{local}+t{ticket_number}@{domain}"
+
+
+def html_from_text(text: str) -> str:
+    return "".join(
+        f"<p>{escape(block).replace(chr(10), '<br>')}</p>" for block in text.split("\n\n")
+    )
 
 
 def references_for(message: Message) -> list[str]:
@@ -47,7 +61,7 @@ class EmailSender:
         domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
         message_id = make_msgid(idstring=f"hd{message.pk}", domain=domain)
         references = references_for(message)
-        headers = {"Message-ID": message_id}
+        headers = {"Message-ID": message_id, "Reply-To": reply_to_address(message.ticket_id)}
         if references:
             headers["In-Reply-To"] = references[-1]
             headers["References"] = " ".join(references[-20:])
@@ -58,14 +72,18 @@ class EmailSender:
             to=[message.identity.value],
             headers=headers,
         )
-        if message.body_html:
-            mail.attach_alternative(message.body_html, "text/html")
+        mail.attach_alternative(message.body_html or html_from_text(message.body_text), "text/html")
+        for attachment in message.attachments.all():
+            with attachment.file.open("rb") as handle:
+                mail.attach(attachment.filename, handle.read(), attachment.content_type or None)
         try:
             mail.send()
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
             raise PermanentSendError(f"the mail server refused the message: {exc}") from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TransientSendError(f"could not reach the mail server: {exc}") from exc
+        except AnymailRecipientsRefused as exc:
+            raise PermanentSendError(f"the ESP refused the recipient: {exc}") from exc
+        except (OSError, smtplib.SMTPException, AnymailAPIError) as exc:
+            raise TransientSendError(f"could not hand the message to the mailer: {exc}") from exc
         return SendResult(provider_message_id=message_id, thread_key=message_id)
 
 

@@ -9,8 +9,14 @@ calls `.save()` on a Ticket or Message.
 from __future__ import annotations
 
 from tickets.services._common import TicketError
-from tickets.services.ingest import InboundAttachment, InboundMessage, IngestResult, message_ingest
-from tickets.services.outbox import message_deliver, outbox_due_ids
+from tickets.services.ingest import (
+    InboundAttachment,
+    InboundMessage,
+    IngestResult,
+    IngestSkipped,
+    message_ingest,
+)
+from tickets.services.outbox import message_deliver, message_mark_bounced, outbox_due_ids
 from tickets.services.properties import (
     customers_merge,
     message_move,
@@ -37,11 +43,13 @@ __all__ = [
     "InboundAttachment",
     "InboundMessage",
     "IngestResult",
+    "IngestSkipped",
     "TicketError",
     "call_log",
     "customers_merge",
     "message_deliver",
     "message_ingest",
+    "message_mark_bounced",
     "message_move",
     "note_add",
     "outbox_due_ids",

@@ -77,8 +77,11 @@ class IngestResult:
     reason: str
 
 
-def _thread_match(data: InboundMessage, customer: Customer) -> tuple[Ticket | None, str]:
-    """The channel's own thread key first, then the ticket token (same customer only)."""
+class IngestSkipped(Exception):
+    """The message is deliberately not stored (an automatic reply to no known conversation)."""
+
+
+def _thread_by_keys(data: InboundMessage) -> tuple[Ticket | None, str]:
     keys = [k for k in data.reply_to_keys if k]
     if keys:
         earlier = (
@@ -89,6 +92,14 @@ def _thread_match(data: InboundMessage, customer: Customer) -> tuple[Ticket | No
         )
         if earlier is not None:
             return _live_ticket(earlier.ticket), f"replied to message {earlier.pk}"
+    return None, ""
+
+
+def _thread_match(data: InboundMessage, customer: Customer) -> tuple[Ticket | None, str]:
+    """The channel's own thread key first, then the ticket token (same customer only)."""
+    ticket, reason = _thread_by_keys(data)
+    if ticket is not None:
+        return ticket, reason
     if data.ticket_number:
         token_ticket = Ticket.objects.filter(pk=data.ticket_number).first()
         # A token is guessable: only the ticket's own customer may thread onto it by token.
@@ -147,6 +158,12 @@ def message_ingest(*, data: InboundMessage) -> IngestResult:
         if existing is not None:
             return IngestResult(existing, existing.ticket, False, True, "duplicate delivery")
 
+    if data.is_automatic:
+        # Auto-replies and out-of-office notes never open, reopen or follow up a ticket;
+        # they are kept only on the conversation they answer.
+        threaded, _ = _thread_by_keys(data)
+        if threaded is None or threaded.status == Status.CLOSED:
+            raise IngestSkipped("an automatic message that answers no open conversation")
     resolved = customer_resolve(
         kind=data.identity_kind,
         value=data.identity_value,
@@ -156,7 +173,10 @@ def message_ingest(*, data: InboundMessage) -> IngestResult:
     customer = resolved.customer
     received_at = data.sent_at or timezone.now()
 
-    ticket, reason = _thread_match(data, customer)
+    if data.is_automatic:
+        ticket, reason = _thread_by_keys(data)
+    else:
+        ticket, reason = _thread_match(data, customer)
     created = False
     follow_up_of: Ticket | None = None
     if ticket is None:
@@ -239,6 +259,10 @@ def _attach(message: Message, item: InboundAttachment) -> Attachment:
 
 
 def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: datetime) -> None:
+    if message.is_automatic:
+        # Not a contact by the customer: no status change, no chasing, no new clock.
+        ticket.save(update_fields=["updated_at"])
+        return
     fields = {"latest_inbound_channel", "last_inbound_at", "updated_at"}
     ticket.latest_inbound_channel = message.channel
     # Deliveries can arrive out of order: the latest contact time only moves forward.

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tickets import realtime
@@ -111,3 +111,16 @@ def outbox_due_ids(*, now: datetime | None = None, limit: int = 500) -> list[int
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def message_mark_bounced(*, channel: str, provider_message_id: str, reason: str) -> Message | None:
+    """A bounce (DSN) for one of our outbound messages marks it failed with the reason.
+    Returns the message, or None when the bounce answers nothing we sent."""
+    message = (
+        Message.objects.filter(channel=channel, direction=Direction.OUTBOUND)
+        .filter(Q(provider_message_id=provider_message_id) | Q(thread_key=provider_message_id))
+        .first()
+    )
+    if message is None:
+        return None
+    return _mark_failed(message, f"bounced: {reason}" if reason else "bounced")

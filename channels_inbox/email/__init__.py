@@ -1,0 +1,1 @@
+"""Email parsing: guards, MIME, charsets, trimming, loop detection."""

@@ -1,0 +1,394 @@
+"""Raw email → `ParsedEmail`, with byte-level guards before the (slow on hostile input)
+modern `email` parser. Pure Python: no ORM, no Django models."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+import nh3
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 25 * 1024 * 1024
+    max_header_bytes: int = 8 * 1024
+    max_total_header_bytes: int = 256 * 1024
+    max_addresses: int = 200
+    max_parts: int = 200
+    max_depth: int = 10
+    max_attachment_bytes: int = 15 * 1024 * 1024
+
+
+class EmailRejected(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class EmailParseError(Exception):
+    """The message is too broken to read."""
+
+
+@dataclass
+class ParsedAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+    content_id: str = ""
+    is_inline: bool = False
+
+
+@dataclass
+class ParsedEmail:
+    message_id: str
+    in_reply_to: list[str]
+    references: list[str]
+    subject: str
+    from_address: str
+    from_name: str
+    to: list[str]
+    cc: list[str]
+    date: datetime | None
+    text: str
+    text_trimmed: str
+    html: str
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    is_auto_reply: bool = False
+    auto_reply_reason: str = ""
+    is_list: bool = False
+    is_bounce: bool = False
+    bounced_message_id: str = ""
+    bounce_reason: str = ""
+    forwarded_from: tuple[str, str] | None = None
+    ticket_number: int | None = None
+    raw_size: int = 0
+
+
+# --- guards --------------------------------------------------------------------------------
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_ADDRESS_HEADERS = re.compile(rb"^(to|cc|bcc|from|reply-to)\s*:", re.IGNORECASE)
+_BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^";\r\n]+)', re.IGNORECASE)
+
+
+def _unfolded_headers(block: bytes) -> list[bytes]:
+    headers: list[bytes] = []
+    for line in block.splitlines():
+        if line[:1] in (b" ", b"\t") and headers:
+            headers[-1] += line
+        else:
+            headers.append(line)
+    return headers
+
+
+def check_guards(raw: bytes, limits: Limits = Limits()) -> None:
+    """Cheap byte-level checks that keep hostile input away from the modern parser, which
+    burns seconds of CPU on a 20 kB header of semicolons or a To: of 5,000 addresses."""
+    if len(raw) > limits.max_bytes:
+        raise EmailRejected(f"message of {len(raw)} bytes is over the {limits.max_bytes} limit")
+    match = _HEADER_END.search(raw)
+    block = raw[: match.start()] if match else raw[: limits.max_total_header_bytes + 1]
+    if len(block) > limits.max_total_header_bytes:
+        raise EmailRejected("the header block is over the size limit")
+    addresses = 0
+    for header in _unfolded_headers(block):
+        if len(header) > limits.max_header_bytes:
+            name = header.split(b":", 1)[0][:40].decode("ascii", "replace")
+            raise EmailRejected(f"header {name} is over {limits.max_header_bytes} bytes")
+        if _ADDRESS_HEADERS.match(header):
+            addresses += header.count(b"@")
+    if addresses > limits.max_addresses:
+        raise EmailRejected(f"{addresses} addresses in the headers (limit {limits.max_addresses})")
+    boundaries = {m.group(1).strip() for m in _BOUNDARY.finditer(raw)}
+    if len(boundaries) > limits.max_depth:
+        raise EmailRejected(f"MIME nesting of {len(boundaries)} levels (limit {limits.max_depth})")
+    parts = sum(raw.count(b"\n--" + boundary) for boundary in boundaries)
+    if parts > limits.max_parts * 2:
+        raise EmailRejected(f"about {parts // 2} MIME parts (limit {limits.max_parts})")
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+_TOKEN_SUBJECT = re.compile(r"\[#(\d{1,12})\]")
+_TOKEN_ADDRESS = re.compile(r"\+t(\d{1,12})@")
+_AUTO_SUBJECT = re.compile(
+    r"^(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|afwezig|automatisch antwoord|"
+    r"automatyczna odpowied[zź]|nieobecno[sś][cć])",
+    re.IGNORECASE,
+)
+
+
+def _header(message: Message, name: str) -> str:
+    try:
+        value = message.get(name)
+    except (IndexError, ValueError, TypeError):
+        return ""
+    return str(value).strip() if value is not None else ""
+
+
+def _ids(value: str) -> list[str]:
+    return _MSGID.findall(value)
+
+
+def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
+    values = [str(v) for v in (message.get_all(name) or [])]
+    return [(n, a.lower()) for n, a in getaddresses(values) if "@" in a]
+
+
+def _decoded_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    for candidate in (charset, "utf-8", "windows-1252"):
+        try:
+            return payload.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return payload.decode("utf-8", errors="replace")
+
+
+_ALLOWED_TAGS = {
+    "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i",
+    "img", "li", "ol", "p", "pre", "span", "strong", "table", "tbody", "td", "th", "thead",
+    "tr", "u", "ul",
+}  # fmt: skip
+_REMOTE_SRC = re.compile(r'<img([^>]*?)\ssrc="(https?:[^"]*)"', re.IGNORECASE)
+
+
+def sanitise_html(html: str) -> str:
+    """nh3 keeps safe markup only; remote images are parked in data-remote-src so they are
+    not fetched (tracking pixels) until the agent asks."""
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={
+            "a": {"href", "title"},
+            "img": {"src", "alt", "width", "height"},
+            "*": {"style"},
+        },
+        url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return _REMOTE_SRC.sub(r'<img\1 data-remote-src="\2"', clean)
+
+
+def text_from_html(html: str) -> str:
+    text = re.sub(r"(?i)<br\s*/?>|</(p|div|tr|li|h\d)>", "\n", html)
+    text = re.sub(r"<[^>]+>", "", text)
+    from html import unescape
+
+    return re.sub(r"\n{3,}", "\n\n", unescape(text)).strip()
+
+
+_QUOTE_HEADERS = [
+    re.compile(r"^On .{4,200}wrote:\s*$", re.MULTILINE | re.DOTALL),
+    re.compile(r"^Op .{4,200}schreef .{1,200}:\s*$", re.MULTILINE),
+    re.compile(r"^W dniu .{4,200}napisał(\(a\)|a)?:\s*$", re.MULTILINE),
+    re.compile(r"^-{2,}\s*Original Message\s*-{2,}", re.MULTILINE | re.IGNORECASE),
+    re.compile(r"^(From|Van|Od):\s.+\n(Sent|Verzonden|Wysłano|Date|Datum|Data):\s", re.MULTILINE),
+    re.compile(r"^_{10,}\s*$", re.MULTILINE),
+]
+_SIGNATURES = re.compile(
+    r"^(-- |Sent from my iPhone|Verstuurd vanaf mijn iPhone|Wysłane z iPhone'?a|"
+    r"Sent from Outlook|Verzonden vanuit Outlook)\s*$",
+    re.MULTILINE,
+)
+
+
+def trim_reply(text: str) -> str:
+    """The new part of a reply: cut at the first quote header, trailing '>' lines and a
+    signature. Falls back to the full text rather than return nothing."""
+    cut = len(text)
+    for pattern in _QUOTE_HEADERS:
+        match = pattern.search(text)
+        if match and match.start() > 0:
+            cut = min(cut, match.start())
+    trimmed = text[:cut]
+    lines = trimmed.rstrip().splitlines()
+    while lines and lines[-1].lstrip().startswith(">"):
+        lines.pop()
+    trimmed = "\n".join(lines)
+    signature = _SIGNATURES.search(trimmed)
+    if signature and signature.start() > 0:
+        trimmed = trimmed[: signature.start()]
+    trimmed = trimmed.strip()
+    return trimmed or text.strip()
+
+
+_FORWARD_MARKERS = re.compile(
+    r"^(-{5,}\s*(Forwarded message|Doorgestuurd bericht|Przekazana wiadomość)\s*-{5,}|"
+    r"Begin forwarded message:|-{2,}\s*Original Message\s*-{2,})\s*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_FORWARD_FROM = re.compile(r"^\s*(?:From|Van|Od):\s*(.+)$", re.MULTILINE)
+
+
+def _forwarded_from(text: str) -> tuple[str, str] | None:
+    marker = _FORWARD_MARKERS.search(text)
+    if marker is None:
+        return None
+    sender = _FORWARD_FROM.search(text, marker.end())
+    if sender is None:
+        return None
+    value = sender.group(1).replace("*", "").strip()
+    name, address = parseaddr(value)
+    if "@" not in address:
+        found = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", value)
+        if not found:
+            return None
+        address, name = found.group(0), value.split("<")[0].split("[")[0].strip()
+    return name.strip().strip('"'), address.lower()
+
+
+def _walk(message: Message, limits: Limits) -> list[tuple[Message, int]]:
+    found: list[tuple[Message, int]] = []
+
+    def visit(part: Message, depth: int) -> None:
+        if depth > limits.max_depth:
+            raise EmailRejected(f"MIME nesting deeper than {limits.max_depth}")
+        if len(found) > limits.max_parts:
+            raise EmailRejected(f"more than {limits.max_parts} MIME parts")
+        found.append((part, depth))
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                for child in payload:
+                    if isinstance(child, Message):
+                        visit(child, depth + 1)
+
+    visit(message, 0)
+    return found
+
+
+def _bounce(message: Message, parts: list[tuple[Message, int]]) -> tuple[bool, str, str]:
+    report_type = message.get_param("report-type") or ""
+    is_report = (
+        message.get_content_type() == "multipart/report"
+        and isinstance(report_type, str)
+        and report_type.lower() == "delivery-status"
+    )
+    if not is_report:
+        return False, "", ""
+    reason, original_id = "", ""
+    for part, _depth in parts:
+        kind = part.get_content_type()
+        if kind == "message/delivery-status":
+            text = str(part.get_payload()) if not part.is_multipart() else ""
+            for sub in part.get_payload() if part.is_multipart() else []:
+                text += str(sub)
+            found = re.search(r"Diagnostic-Code:\s*(.+)", text) or re.search(
+                r"Status:\s*(.+)", text
+            )
+            reason = found.group(1).strip() if found else reason
+        elif kind in ("message/rfc822", "text/rfc822-headers") and not original_id:
+            inner = part.get_payload()
+            body = str(inner[0]) if isinstance(inner, list) and inner else str(inner)
+            ids = re.search(r"(?im)^Message-ID:\s*(<[^>]+>)", body)
+            original_id = ids.group(1) if ids else ""
+    return True, original_id, reason
+
+
+def _auto_reply(message: Message, subject: str) -> str:
+    auto_submitted = _header(message, "Auto-Submitted").lower()
+    if auto_submitted and auto_submitted != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
+        if _header(message, name):
+            return name
+    precedence = _header(message, "Precedence").lower()
+    if precedence in ("bulk", "auto_reply", "junk"):
+        return f"Precedence: {precedence}"
+    suppress = _header(message, "X-Auto-Response-Suppress").lower()
+    if suppress in ("all", "oof") and _AUTO_SUBJECT.search(subject):
+        return "Exchange automatic reply"
+    if _AUTO_SUBJECT.search(subject):
+        return "automatic-reply subject"
+    return ""
+
+
+def parse_email(raw: bytes, limits: Limits = Limits()) -> ParsedEmail:
+    check_guards(raw, limits)
+    try:
+        message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:
+        raise EmailParseError(f"unreadable MIME: {exc!r}") from exc
+    parts = _walk(message, limits)
+    senders = _addresses(message, "From")
+    if not senders:
+        raise EmailParseError("the message has no sender address")
+    from_name, from_address = senders[0]
+    subject = _header(message, "Subject")
+    text, html, attachments = "", "", []
+    for part, _depth in parts:
+        if part.is_multipart():
+            continue
+        kind = part.get_content_type()
+        disposition = (part.get_content_disposition() or "").lower()
+        filename = part.get_filename() or ""
+        if kind == "text/plain" and not text and disposition != "attachment" and not filename:
+            text = _decoded_text(part)
+        elif kind == "text/html" and not html and disposition != "attachment" and not filename:
+            html = _decoded_text(part)
+        elif kind.startswith("message/") or kind == "text/rfc822-headers":
+            continue
+        elif filename or disposition in ("attachment", "inline") or part.get("Content-ID"):
+            content = part.get_payload(decode=True)
+            if not isinstance(content, bytes) or len(content) > limits.max_attachment_bytes:
+                continue
+            attachments.append(
+                ParsedAttachment(
+                    filename=filename or "attachment",
+                    content_type=kind,
+                    content=content,
+                    content_id=_header(part, "Content-ID").strip("<>"),
+                    is_inline=disposition == "inline" or bool(part.get("Content-ID")),
+                )
+            )
+    if not text and html:
+        text = text_from_html(html)
+    text = text.replace("\r\n", "\n").strip()
+    is_bounce, bounced_id, bounce_reason = _bounce(message, parts)
+    auto_reason = "" if is_bounce else _auto_reply(message, subject)
+    try:
+        date = parsedate_to_datetime(_header(message, "Date")) if _header(message, "Date") else None
+    except (TypeError, ValueError):
+        date = None
+    if date is not None and date.tzinfo is None:
+        date = None
+    recipients = [a for _, a in _addresses(message, "To") + _addresses(message, "Cc")]
+    token = _TOKEN_SUBJECT.search(subject)
+    address_token = next((m for r in recipients if (m := _TOKEN_ADDRESS.search(r))), None)
+    number = token or address_token
+    return ParsedEmail(
+        message_id=(_ids(_header(message, "Message-ID")) or [""])[0],
+        in_reply_to=_ids(_header(message, "In-Reply-To")),
+        references=_ids(_header(message, "References")),
+        subject=subject,
+        from_address=from_address,
+        from_name=from_name,
+        to=[a for _, a in _addresses(message, "To")],
+        cc=[a for _, a in _addresses(message, "Cc")],
+        date=date,
+        text=text,
+        text_trimmed=trim_reply(text) if text else "",
+        html=sanitise_html(html) if html else "",
+        attachments=attachments,
+        is_auto_reply=bool(auto_reason),
+        auto_reply_reason=auto_reason,
+        is_list=bool(_header(message, "List-Id") or _header(message, "List-Unsubscribe"))
+        or _header(message, "Precedence").lower() == "list",
+        is_bounce=is_bounce,
+        bounced_message_id=bounced_id,
+        bounce_reason=bounce_reason,
+        forwarded_from=_forwarded_from(text),
+        ticket_number=int(number.group(1)) if number else None,
+        raw_size=len(raw),
+    )

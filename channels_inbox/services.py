@@ -1,0 +1,272 @@
+"""Inbound receipts: store first (in the webhook request), process later (in a task)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.test import RequestFactory
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from channels_inbox.email.parse import EmailParseError, EmailRejected, ParsedEmail, parse_email
+from channels_inbox.models import InboundReceipt, ReceiptState
+from customers.normalise import InvalidIdentity
+from tickets.services import (
+    InboundAttachment,
+    InboundMessage,
+    IngestSkipped,
+    message_ingest,
+    message_mark_bounced,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+# Request headers kept with a receipt so the ESP's parser sees the request it expects.
+_DROPPED_HEADERS = {"HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_X_CSRFTOKEN"}
+
+
+def request_headers(request: HttpRequest) -> dict[str, str]:
+    return {
+        key: str(value)
+        for key, value in request.META.items()
+        if key.startswith("HTTP_") and key not in _DROPPED_HEADERS
+    }
+
+
+@transaction.atomic
+def receipt_store(
+    *,
+    provider: str,
+    view: str,
+    path: str,
+    content_type: str,
+    body: bytes,
+    headers: dict[str, str],
+    channel: str = "email",
+) -> tuple[InboundReceipt, bool]:
+    """Keep a webhook delivery as it arrived; the same payload twice is one receipt.
+
+    Returns (receipt, created). Enqueues processing after commit. Raises DatabaseError when
+    the database is down, which the webhook turns into a retryable 503.
+    """
+    digest = hashlib.sha256(body).hexdigest()
+    existing = InboundReceipt.objects.filter(provider=provider, body_sha256=digest).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            receipt = InboundReceipt.objects.create(
+                channel=channel,
+                provider=provider,
+                view=view,
+                path=path,
+                content_type=content_type,
+                headers=headers,
+                body=body,
+                body_sha256=digest,
+                size=len(body),
+            )
+    except IntegrityError:
+        # The same payload on a parallel connection won the race.
+        return InboundReceipt.objects.get(provider=provider, body_sha256=digest), False
+    _enqueue(receipt.pk)
+    return receipt, True
+
+
+def _enqueue(receipt_id: int) -> None:
+    from channels_inbox.tasks import process_receipt
+
+    transaction.on_commit(lambda: process_receipt.delay(receipt_id))
+
+
+def _claim(receipt_id: int) -> InboundReceipt | None:
+    claimed = InboundReceipt.objects.filter(
+        pk=receipt_id, state__in=[ReceiptState.PENDING, ReceiptState.PROCESSING]
+    ).update(state=ReceiptState.PROCESSING, attempts=F("attempts") + 1)
+    return InboundReceipt.objects.get(pk=receipt_id) if claimed else None
+
+
+def _finish(
+    receipt: InboundReceipt, state: str, error: str = "", messages: list[int] | None = None
+) -> None:
+    receipt.state = state
+    receipt.error = error[:5000]
+    receipt.message_ids = messages or []
+    receipt.processed_at = timezone.now()
+    receipt.save(update_fields=["state", "error", "message_ids", "processed_at"])
+    if state in (ReceiptState.FAILED, ReceiptState.REJECTED):
+        logger.warning("receipt %s %s: %s", receipt.pk, state, error)
+
+
+def _replay(receipt: InboundReceipt) -> HttpRequest:
+    return RequestFactory().generic(
+        "POST",
+        receipt.path,
+        data=bytes(receipt.body),
+        content_type=receipt.content_type,
+        **receipt.headers,
+    )
+
+
+def _agent_addresses() -> set[str]:
+    users = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
+    return {email.lower() for email in users.values_list("email", flat=True)}
+
+
+def email_to_inbound(parsed: ParsedEmail, *, raw_sha256: str, provider: str) -> InboundMessage:
+    """Map a parsed email onto what `message_ingest` takes. A mail an agent forwards is the
+    customer's: the original sender becomes the customer."""
+    address, name = parsed.from_address, parsed.from_name
+    if parsed.forwarded_from and address in _agent_addresses():
+        name, address = parsed.forwarded_from
+    now = timezone.now()
+    sent_at = parsed.date if parsed.date and parsed.date <= now + timedelta(minutes=5) else now
+    meta: dict[str, Any] = {"provider": provider, "to": parsed.to, "cc": parsed.cc}
+    if parsed.text_trimmed != parsed.text:
+        meta["full_text"] = parsed.text
+    if parsed.forwarded_from and address != parsed.from_address:
+        meta["forwarded_by"] = parsed.from_address
+    return InboundMessage(
+        channel="email",
+        identity_kind="email",
+        identity_value=address,
+        customer_name=name,
+        subject=parsed.subject,
+        body_text=parsed.text_trimmed or parsed.text,
+        body_html=parsed.html,
+        provider_message_id=parsed.message_id or f"sha256:{raw_sha256}",
+        thread_key=parsed.message_id,
+        reply_to_keys=[*parsed.in_reply_to, *reversed(parsed.references)],
+        ticket_number=parsed.ticket_number,
+        is_automatic=parsed.is_auto_reply,
+        sent_at=sent_at,
+        attachments=[
+            InboundAttachment(
+                filename=a.filename,
+                content=a.content,
+                content_type=a.content_type,
+                content_id=a.content_id,
+                is_inline=a.is_inline,
+            )
+            for a in parsed.attachments
+        ],
+        meta=meta,
+    )
+
+
+def _sender_over_limit(address: str) -> bool:
+    """A fixed one-hour window per sender in Redis: a mail loop or storm stops opening
+    tickets after HELPDESK_EMAIL_SENDER_LIMIT messages (the receipts are still kept)."""
+    limit = settings.HELPDESK_EMAIL_SENDER_LIMIT
+    if limit <= 0:
+        return False
+    window = int(timezone.now().timestamp()) // 3600
+    key = f"ratelimit:email:{hashlib.sha256(address.encode()).hexdigest()[:32]}:{window}"
+    cache.add(key, 0, timeout=3700)
+    return cache.incr(key) > limit
+
+
+def email_ingest(*, raw: bytes, provider: str) -> tuple[str, str, int | None]:
+    """Parse one raw email and put it where it belongs. Returns (state, note, message id).
+
+    Lists never open tickets; bounces mark the outbound message failed; auto-replies are
+    kept only on the conversation they answer. Raises EmailRejected / EmailParseError.
+    """
+    parsed = parse_email(raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    if parsed.is_bounce:
+        bounced = message_mark_bounced(
+            channel="email",
+            provider_message_id=parsed.bounced_message_id,
+            reason=parsed.bounce_reason,
+        )
+        note = f"bounce for message {bounced.pk}" if bounced else "bounce for nothing we sent"
+        return ReceiptState.IGNORED, note, None
+    if parsed.is_list:
+        return ReceiptState.IGNORED, "mailing-list message", None
+    if _sender_over_limit(parsed.from_address):
+        logger.warning("email from %s over the hourly limit: not ingested", parsed.from_address)
+        return ReceiptState.IGNORED, f"over the hourly limit for {parsed.from_address}", None
+    try:
+        result = message_ingest(data=email_to_inbound(parsed, raw_sha256=digest, provider=provider))
+    except IngestSkipped as exc:
+        return ReceiptState.IGNORED, f"{parsed.auto_reply_reason or 'automatic'}: {exc}", None
+    return ReceiptState.DONE, "", result.message.pk
+
+
+def receipt_process(*, receipt_id: int) -> InboundReceipt | None:
+    """Parse a stored delivery with its ESP's own parser, then ingest each message in it.
+
+    Claimed with a conditional UPDATE so parallel runs do not double the work; message-level
+    idempotency (unique Message-ID per channel) covers a crash half-way. Whatever fails is
+    kept on the receipt with its error for the admins.
+    """
+    receipt = _claim(receipt_id)
+    if receipt is None:
+        return None
+    if receipt.attempts > MAX_ATTEMPTS:
+        _finish(receipt, ReceiptState.FAILED, f"gave up after {MAX_ATTEMPTS} attempts")
+        return receipt
+    try:
+        view_class = import_string(receipt.view)
+        events = view_class().parse_events(_replay(receipt))
+    except Exception as exc:
+        _finish(
+            receipt,
+            ReceiptState.FAILED,
+            f"the {receipt.provider} payload could not be read: {exc!r}",
+        )
+        return receipt
+    states: list[str] = []
+    notes: list[str] = []
+    messages: list[int] = []
+    for event in events:
+        message = getattr(event, "message", None)
+        if message is None:
+            notes.append(f"{getattr(event, 'event_type', 'event')} without a message")
+            states.append(ReceiptState.IGNORED)
+            continue
+        try:
+            state, note, message_id = email_ingest(
+                raw=message.as_bytes(), provider=receipt.provider
+            )
+        except EmailRejected as exc:
+            state, note, message_id = ReceiptState.REJECTED, exc.reason, None
+        except (EmailParseError, InvalidIdentity) as exc:
+            state, note, message_id = ReceiptState.FAILED, str(exc), None
+        except Exception as exc:
+            # Kept and flagged for the admins rather than retried forever.
+            logger.exception("receipt %s: unexpected error while ingesting", receipt.pk)
+            state, note, message_id = ReceiptState.FAILED, f"unexpected error: {exc!r}", None
+        states.append(state)
+        if note:
+            notes.append(note)
+        if message_id:
+            messages.append(message_id)
+    order = [ReceiptState.FAILED, ReceiptState.REJECTED, ReceiptState.DONE, ReceiptState.IGNORED]
+    final = next((s for s in order if s in states), ReceiptState.IGNORED)
+    _finish(receipt, final, "; ".join(notes), messages)
+    return receipt
+
+
+def receipts_due(*, limit: int = 200) -> list[int]:
+    """Receipts whose task was lost (Redis flushed, worker killed): re-drive them."""
+    now = timezone.now()
+    pending = InboundReceipt.objects.filter(
+        state=ReceiptState.PENDING, received_at__lt=now - timedelta(minutes=1)
+    )
+    stuck = InboundReceipt.objects.filter(
+        state=ReceiptState.PROCESSING, received_at__lt=now - timedelta(minutes=10)
+    )
+    return list((pending | stuck).order_by("received_at").values_list("pk", flat=True)[:limit])

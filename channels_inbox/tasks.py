@@ -1,0 +1,34 @@
+"""Celery tasks: thin interfaces that take ids and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from channels_inbox import services
+from channels_inbox.models import InboundReceipt, ReceiptState
+
+
+@shared_task(
+    name="channels_inbox.process_receipt",
+    ignore_result=True,
+    queue="inbound",
+    soft_time_limit=20,
+    time_limit=30,
+    acks_late=True,
+)
+def process_receipt(receipt_id: int) -> None:
+    """Parse in its own queue with a time limit: a hostile message stalls only itself."""
+    try:
+        services.receipt_process(receipt_id=receipt_id)
+    except SoftTimeLimitExceeded:
+        InboundReceipt.objects.filter(pk=receipt_id).update(
+            state=ReceiptState.REJECTED, error="parsing took longer than 20 s"
+        )
+
+
+@shared_task(name="channels_inbox.receipt_sweep", ignore_result=True)
+def receipt_sweep() -> None:
+    """Re-drive receipts whose task the broker lost."""
+    for receipt_id in services.receipts_due():
+        process_receipt.delay(receipt_id)
