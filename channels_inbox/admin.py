@@ -5,7 +5,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from channels_inbox.models import InboundReceipt
+from channels_inbox.models import InboundReceipt, Mailbox
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    list_display = ["address", "name", "team", "from_address", "auto_acknowledge", "active"]
+    list_filter = ["active", "auto_acknowledge", "team"]
+    search_fields = ["address", "name"]
 
 
 @admin.register(InboundReceipt)

@@ -55,3 +55,33 @@ class InboundReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} receipt {self.pk} ({self.state})"
+
+
+class Mailbox(models.Model):
+    """An address customers write to (support@, returns@, a second brand's address): where
+    its mail goes, which address answers, and whether it acknowledges automatically."""
+
+    name = models.CharField(max_length=100)
+    address = models.EmailField(unique=True, help_text="Lower-case; plus-addresses match too")
+    team = models.ForeignKey(
+        "tickets.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="mailboxes"
+    )
+    from_address = models.CharField(
+        max_length=320, blank=True, help_text='Replies come from this, e.g. "Brand <help@brand.nl>"'
+    )
+    auto_acknowledge = models.BooleanField(
+        default=False,
+        help_text="Send an automatic 'we got your message' to new tickets (does not meet the SLA)",
+    )
+    acknowledgement_text = models.TextField(
+        blank=True,
+        default="Thank you for your message. We have received it as ticket #{number} "
+        "and will answer as soon as we can.\n\nThis is an automatic message.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"

@@ -18,14 +18,17 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from channels_inbox.email.parse import EmailParseError, EmailRejected, ParsedEmail, parse_email
-from channels_inbox.models import InboundReceipt, ReceiptState
+from channels_inbox.models import InboundReceipt, Mailbox, ReceiptState
+from channels_inbox.selectors import mailbox_for_addresses, plain_address
 from customers.normalise import InvalidIdentity
+from tickets.models import Ticket
 from tickets.services import (
     InboundAttachment,
     InboundMessage,
     IngestSkipped,
     message_ingest,
     message_mark_bounced,
+    reply_create,
 )
 
 logger = logging.getLogger(__name__)
@@ -124,7 +127,9 @@ def _agent_addresses() -> set[str]:
     return {email.lower() for email in users.values_list("email", flat=True)}
 
 
-def email_to_inbound(parsed: ParsedEmail, *, raw_sha256: str, provider: str) -> InboundMessage:
+def email_to_inbound(
+    parsed: ParsedEmail, *, raw_sha256: str, provider: str, mailbox: Mailbox | None = None
+) -> InboundMessage:
     """Map a parsed email onto what `message_ingest` takes. A mail an agent forwards is the
     customer's: the original sender becomes the customer."""
     address, name = parsed.from_address, parsed.from_name
@@ -133,6 +138,8 @@ def email_to_inbound(parsed: ParsedEmail, *, raw_sha256: str, provider: str) -> 
     now = timezone.now()
     sent_at = parsed.date if parsed.date and parsed.date <= now + timedelta(minutes=5) else now
     meta: dict[str, Any] = {"provider": provider, "to": parsed.to, "cc": parsed.cc}
+    if mailbox is not None:
+        meta["mailbox"] = mailbox.address
     if parsed.text_trimmed != parsed.text:
         meta["full_text"] = parsed.text
     if parsed.forwarded_from and address != parsed.from_address:
@@ -149,6 +156,7 @@ def email_to_inbound(parsed: ParsedEmail, *, raw_sha256: str, provider: str) -> 
         thread_key=parsed.message_id,
         reply_to_keys=[*parsed.in_reply_to, *reversed(parsed.references)],
         ticket_number=parsed.ticket_number,
+        team_id=mailbox.team_id if mailbox else None,
         is_automatic=parsed.is_auto_reply,
         sent_at=sent_at,
         attachments=[
@@ -198,11 +206,26 @@ def email_ingest(*, raw: bytes, provider: str) -> tuple[str, str, int | None]:
     if _sender_over_limit(parsed.from_address):
         logger.warning("email from %s over the hourly limit: not ingested", parsed.from_address)
         return ReceiptState.IGNORED, f"over the hourly limit for {parsed.from_address}", None
+    mailbox = mailbox_for_addresses(parsed.to + parsed.cc)
+    if Mailbox.objects.filter(address=plain_address(parsed.from_address)).exists():
+        # One of our own addresses writing to us: a loop between mailboxes, never a customer.
+        return ReceiptState.IGNORED, f"sent from our own mailbox {parsed.from_address}", None
+    data = email_to_inbound(parsed, raw_sha256=digest, provider=provider, mailbox=mailbox)
     try:
-        result = message_ingest(data=email_to_inbound(parsed, raw_sha256=digest, provider=provider))
+        with transaction.atomic():
+            result = message_ingest(data=data)
+            if result.created_ticket and mailbox is not None and mailbox.auto_acknowledge:
+                _acknowledge(mailbox, result.ticket)
     except IngestSkipped as exc:
         return ReceiptState.IGNORED, f"{parsed.auto_reply_reason or 'automatic'}: {exc}", None
     return ReceiptState.DONE, "", result.message.pk
+
+
+def _acknowledge(mailbox: Mailbox, ticket: Ticket) -> None:
+    """The mailbox's automatic 'we got your message': marked automatic, so it neither meets
+    a response promise nor stops chasing."""
+    text = mailbox.acknowledgement_text.replace("{number}", str(ticket.pk))
+    reply_create(ticket=ticket, author=None, body_text=text, is_automatic=True)
 
 
 def receipt_process(*, receipt_id: int) -> InboundReceipt | None:

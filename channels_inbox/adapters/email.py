@@ -12,8 +12,9 @@ from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from channels_inbox import selectors
 from channels_inbox.adapters.base import register
-from tickets.models import Direction, Message
+from tickets.models import Message
 from tickets.senders import PermanentSendError, Sender, SendResult, TransientSendError
 
 
@@ -26,9 +27,9 @@ def subject_with_token(subject: str, ticket_number: int) -> str:
     return f"Re: {base} {token}"
 
 
-def reply_to_address(ticket_number: int) -> str:
+def reply_to_address(from_address: str, ticket_number: int) -> str:
     """`support+t1234@example.com`: answers reach the ticket even if a client drops headers."""
-    local, _, domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].partition("@")
+    local, _, domain = parseaddr(from_address)[1].partition("@")
     return f"{local}+t{ticket_number}@{domain}"
 
 
@@ -38,37 +39,31 @@ def html_from_text(text: str) -> str:
     )
 
 
-def references_for(message: Message) -> list[str]:
-    """Message-IDs of the ticket's earlier email messages, oldest first, for References."""
-    return [
-        key
-        for key in Message.objects.filter(
-            ticket_id=message.ticket_id, channel="email", pk__lt=message.pk
-        )
-        .exclude(thread_key="")
-        .exclude(direction=Direction.NOTE)
-        .order_by("pk")
-        .values_list("thread_key", flat=True)
-    ]
-
-
 class EmailSender:
     channel = "email"
 
     def send(self, message: Message) -> SendResult:
         if message.identity is None:
             raise PermanentSendError("the reply has no email address to go to")
-        domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1]
+        mailbox = selectors.mailbox_for_ticket(ticket_id=message.ticket_id)
+        from_email = (mailbox.from_address or mailbox.address) if mailbox else ""
+        from_email = from_email or settings.DEFAULT_FROM_EMAIL
+        domain = parseaddr(from_email)[1].rsplit("@", 1)[-1]
         message_id = make_msgid(idstring=f"hd{message.pk}", domain=domain)
-        references = references_for(message)
-        headers = {"Message-ID": message_id, "Reply-To": reply_to_address(message.ticket_id)}
+        references = selectors.email_thread_keys(
+            ticket_id=message.ticket_id, before_message_id=message.pk
+        )
+        headers = {
+            "Message-ID": message_id,
+            "Reply-To": reply_to_address(from_email, message.ticket_id),
+        }
         if references:
             headers["In-Reply-To"] = references[-1]
             headers["References"] = " ".join(references[-20:])
         mail = EmailMultiAlternatives(
             subject=subject_with_token(message.ticket.subject, message.ticket_id),
             body=message.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=from_email,
             to=[message.identity.value],
             headers=headers,
         )

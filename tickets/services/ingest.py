@@ -62,6 +62,8 @@ class InboundMessage:
     is_automatic: bool = False
     sent_at: datetime | None = None
     attachments: list[InboundAttachment] = field(default_factory=list)
+    # Routing hint from the channel (e.g. the mailbox written to): team of a new ticket.
+    team_id: int | None = None
     call_direction: str = ""
     call_answered: bool | None = None
     call_duration_seconds: int | None = None
@@ -129,7 +131,7 @@ def _new_ticket(data: InboundMessage, customer: Customer, *, follow_up_of: Ticke
         customer=customer,
         channel=data.channel,
         status=Status.NEW,
-        team=follow_up_of.team if follow_up_of else None,
+        team_id=follow_up_of.team_id if follow_up_of else data.team_id,
         follow_up_of=follow_up_of,
     )
     return ticket
