@@ -11,6 +11,10 @@ class ChannelsInboxConfig(AppConfig):
     verbose_name = "Channels"
 
     def ready(self) -> None:
+        from anymail.signals import tracking
+
         from channels_inbox.adapters import register_all
+        from channels_inbox.receivers import on_tracking
 
         register_all()
+        tracking.connect(on_tracking, dispatch_uid="channels_inbox.tracking")

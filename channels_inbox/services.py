@@ -21,11 +21,12 @@ from channels_inbox.email.parse import EmailParseError, EmailRejected, ParsedEma
 from channels_inbox.models import InboundReceipt, Mailbox, ReceiptState
 from channels_inbox.selectors import mailbox_for_addresses, plain_address
 from customers.normalise import InvalidIdentity
-from tickets.models import Ticket
+from tickets.models import DeliveryState, Message, Ticket
 from tickets.services import (
     InboundAttachment,
     InboundMessage,
     IngestSkipped,
+    message_delivery_update,
     message_ingest,
     message_mark_bounced,
     reply_create,
@@ -293,3 +294,32 @@ def receipts_due(*, limit: int = 200) -> list[int]:
         state=ReceiptState.PROCESSING, received_at__lt=now - timedelta(minutes=10)
     )
     return list((pending | stuck).order_by("received_at").values_list("pk", flat=True)[:limit])
+
+
+# anymail's normalised tracking events → our delivery states (others are only logged).
+_TRACKING_STATES = {
+    "delivered": DeliveryState.DELIVERED,
+    "opened": DeliveryState.READ,
+    "bounced": DeliveryState.FAILED,
+    "rejected": DeliveryState.FAILED,
+    "failed": DeliveryState.FAILED,
+    "complained": DeliveryState.FAILED,
+}
+
+
+def email_tracking_event(*, event: Any, esp_name: str) -> Message | None:
+    """Apply one anymail tracking event (delivered, bounced, complained…) to our message."""
+    state = _TRACKING_STATES.get(str(event.event_type))
+    if state is None or not event.message_id:
+        return None
+    reason = event.description or event.mta_response or str(event.event_type)
+    if str(event.event_type) == "complained":
+        reason = f"the recipient marked it as spam ({esp_name})"
+    updated = message_delivery_update(
+        channel="email", provider_message_id=str(event.message_id), state=state, reason=reason
+    )
+    if updated is None:
+        logger.info(
+            "%s %s event for unknown message %s", esp_name, event.event_type, event.message_id
+        )
+    return updated

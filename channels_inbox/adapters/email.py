@@ -79,7 +79,10 @@ class EmailSender:
             raise PermanentSendError(f"the ESP refused the recipient: {exc}") from exc
         except (OSError, smtplib.SMTPException, AnymailAPIError) as exc:
             raise TransientSendError(f"could not hand the message to the mailer: {exc}") from exc
-        return SendResult(provider_message_id=message_id, thread_key=message_id)
+        # With an anymail ESP the provider's own id is what its tracking webhooks name.
+        status = getattr(mail, "anymail_status", None)
+        esp_id = getattr(status, "message_id", None) if status is not None else None
+        return SendResult(provider_message_id=str(esp_id or message_id), thread_key=message_id)
 
 
 class EmailAdapter:

@@ -5,27 +5,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels_inbox', '0001_inbound_receipts'),
-        ('tickets', '0003_add_subject_event'),
+        ("channels_inbox", "0001_inbound_receipts"),
+        ("tickets", "0003_add_subject_event"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Mailbox',
+            name="Mailbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('address', models.EmailField(help_text='Lower-case; plus-addresses match too', max_length=254, unique=True)),
-                ('from_address', models.CharField(blank=True, help_text='Replies come from this, e.g. "Brand <help@brand.nl>"', max_length=320)),
-                ('auto_acknowledge', models.BooleanField(default=False, help_text="Send an automatic 'we got your message' to new tickets (does not meet the SLA)")),
-                ('acknowledgement_text', models.TextField(blank=True, default='Thank you for your message. We have received it as ticket #{number} and will answer as soon as we can.\n\nThis is an automatic message.')),
-                ('active', models.BooleanField(default=True)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mailboxes', to='tickets.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "address",
+                    models.EmailField(
+                        help_text="Lower-case; plus-addresses match too",
+                        max_length=254,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "from_address",
+                    models.CharField(
+                        blank=True,
+                        help_text='Replies come from this, e.g. "Brand <help@brand.nl>"',
+                        max_length=320,
+                    ),
+                ),
+                (
+                    "auto_acknowledge",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Send an automatic 'we got your message' to new tickets (does not meet the SLA)",
+                    ),
+                ),
+                (
+                    "acknowledgement_text",
+                    models.TextField(
+                        blank=True,
+                        default="Thank you for your message. We have received it as ticket #{number} and will answer as soon as we can.\n\nThis is an automatic message.",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="mailboxes",
+                        to="tickets.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['address'],
+                "ordering": ["address"],
             },
         ),
     ]

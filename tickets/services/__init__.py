@@ -16,7 +16,12 @@ from tickets.services.ingest import (
     IngestSkipped,
     message_ingest,
 )
-from tickets.services.outbox import message_deliver, message_mark_bounced, outbox_due_ids
+from tickets.services.outbox import (
+    message_deliver,
+    message_delivery_update,
+    message_mark_bounced,
+    outbox_due_ids,
+)
 from tickets.services.properties import (
     customers_merge,
     message_move,
@@ -48,6 +53,7 @@ __all__ = [
     "call_log",
     "customers_merge",
     "message_deliver",
+    "message_delivery_update",
     "message_ingest",
     "message_mark_bounced",
     "message_move",

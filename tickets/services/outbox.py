@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -124,3 +125,54 @@ def message_mark_bounced(*, channel: str, provider_message_id: str, reason: str)
     if message is None:
         return None
     return _mark_failed(message, f"bounced: {reason}" if reason else "bounced")
+
+
+# Forward-only: a late "sent" never undoes "delivered"; a failure is final.
+_STATE_RANK: dict[str, int] = {
+    DeliveryState.QUEUED: 0,
+    DeliveryState.SENDING: 1,
+    DeliveryState.SENT: 2,
+    DeliveryState.DELIVERED: 3,
+    DeliveryState.READ: 4,
+    DeliveryState.FAILED: 5,
+}
+
+
+def message_delivery_update(
+    *, channel: str, provider_message_id: str, state: str, reason: str = ""
+) -> Message | None:
+    """A provider's delivery report (delivered, read, failed) on one of our messages.
+
+    Idempotent and order-tolerant: states only move forward. Returns the message, or None
+    when the report is about nothing we sent.
+    """
+    if state not in _STATE_RANK:
+        raise ValueError(f"unknown delivery state '{state}'")
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(channel=channel, direction=Direction.OUTBOUND)
+            .filter(Q(provider_message_id=provider_message_id) | Q(thread_key=provider_message_id))
+            .first()
+        )
+        if message is None:
+            return None
+        if _STATE_RANK.get(message.delivery_state, 0) >= _STATE_RANK[state]:
+            return message
+        message.delivery_state = state
+        fields = ["delivery_state"]
+        if state == DeliveryState.FAILED:
+            message.delivery_error = reason[:2000] or "the provider reported a failure"
+            fields.append("delivery_error")
+        elif (
+            state in (DeliveryState.DELIVERED, DeliveryState.READ) and message.delivered_at is None
+        ):
+            message.delivered_at = timezone.now()
+            fields.append("delivered_at")
+        message.save(update_fields=fields)
+    realtime.publish_ticket_event(
+        ticket_id=message.ticket_id,
+        event="message.delivery",
+        data={"message": message.pk, "state": state},
+    )
+    return message
