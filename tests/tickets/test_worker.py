@@ -2,67 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.parse
-import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from tests.factories import inbound
 from tickets.models import DeliveryState, Message
 from tickets.services import message_ingest, reply_create
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _test_database_url() -> str:
-    parsed = urllib.parse.urlsplit(settings.DATABASE_URL)
-    return urllib.parse.urlunsplit(parsed._replace(path="/" + connection.settings_dict["NAME"]))
-
-
-@pytest.fixture
-def worker(tmp_path):  # type: ignore[no-untyped-def]
-    """A real worker on a queue of its own, so no other worker on the machine takes our tasks."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "CELERY_DEFAULT_QUEUE": queue,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-    }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "helpdesk",
-                "worker",
-                "-Q",
-                queue,
-                "--pool",
-                "solo",
-                "-l",
-                "info",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield queue, log
-        finally:
-            proc.terminate()
-            proc.wait(20)
 
 
 def _wait_for(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
