@@ -5,7 +5,12 @@ from __future__ import annotations
 
 def register_all() -> None:
     """Import every adapter (each registers itself) and hand their senders to tickets."""
-    from channels_inbox.adapters import email  # noqa: F401
+    from channels_inbox.adapters import (
+        chat,  # noqa: F401
+        email,  # noqa: F401
+        meta,  # noqa: F401
+        phone,  # noqa: F401
+    )
     from channels_inbox.adapters.base import registry
     from tickets.senders import register_sender
 

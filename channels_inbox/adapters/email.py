@@ -4,9 +4,14 @@ channel issue."""
 
 from __future__ import annotations
 
+import re
 import smtplib
+from email import policy as email_policy
+from email.headerregistry import UnstructuredHeader
+from email.policy import Policy
 from email.utils import make_msgid, parseaddr
 from html import escape
+from typing import Any
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
@@ -17,14 +22,45 @@ from channels_inbox.adapters.base import register
 from tickets.models import Message
 from tickets.senders import PermanentSendError, Sender, SendResult, TransientSendError
 
+_REPLY_PREFIXES = re.compile(r"^\s*((re|aw|antw|odp|sv|fw|fwd|wg|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
+_TOKENS = re.compile(r"\s*\[#\d{1,12}\]")
+
 
 def subject_with_token(subject: str, ticket_number: int) -> str:
-    """`Re: <subject> [#1234]`: the token threads the customer's answer even without headers."""
-    token = f"[#{ticket_number}]"
-    base = subject.strip() or "Your request"
-    if token in base:
-        return base if base.lower().startswith("re:") else f"Re: {base}"
-    return f"Re: {base} {token}"
+    """`Re: <subject> [#1234]`: the token threads the customer's answer even without headers.
+    The customer's own reply prefixes (RE:, AW:, Odp:…) and stale tokens are dropped, so
+    the subject does not grow with every round."""
+    base = _TOKENS.sub("", _REPLY_PREFIXES.sub("", subject)).strip() or "Your request"
+    return f"Re: {base} [#{ticket_number}]"
+
+
+class MessageIdListHeader(UnstructuredHeader):
+    """In-Reply-To / References folded only between message ids, never encoded.
+
+    Python's default policy treats both as unstructured text and turns any id longer than a
+    line (Outlook's often are) into an RFC 2047 encoded word, which no mail client matches
+    against a Message-ID: the customer's reply would lose its thread."""
+
+    max_count = 1
+
+    def fold(self, *, policy: Policy) -> str:
+        # The registry mixes in BaseHeader, which gives the header its name.
+        prefix = f"{getattr(self, 'name', 'References')}:"
+        lines, line = [], prefix
+        for word in str(self).split():
+            if line != prefix and len(line) + 1 + len(word) > (policy.max_line_length or 998):
+                lines.append(line)
+                line = ""
+            line += f" {word}"
+        lines.append(line)
+        return policy.linesep.join(lines) + policy.linesep
+
+
+def register_header_classes() -> None:
+    """Installed once at app start: every message the mailer builds folds these right."""
+    for name in ("in-reply-to", "references"):
+        registry: Any = email_policy.default.header_factory
+        registry.map_to_type(name, MessageIdListHeader)
 
 
 def reply_to_address(from_address: str, ticket_number: int) -> str:

@@ -66,6 +66,8 @@ class ParsedEmail:
     bounced_message_id: str = ""
     bounce_reason: str = ""
     forwarded_from: tuple[str, str] | None = None
+    # What the parser had to work around (missing boundary, bad base64…): kept, not fatal.
+    defects: list[str] = field(default_factory=list)
     ticket_number: int | None = None
     raw_size: int = 0
 
@@ -108,9 +110,10 @@ def check_guards(raw: bytes, limits: Limits = Limits()) -> None:
     boundaries = {m.group(1).strip() for m in _BOUNDARY.finditer(raw)}
     if len(boundaries) > limits.max_depth:
         raise EmailRejected(f"MIME nesting of {len(boundaries)} levels (limit {limits.max_depth})")
-    parts = sum(raw.count(b"\n--" + boundary) for boundary in boundaries)
-    if parts > limits.max_parts * 2:
-        raise EmailRejected(f"about {parts // 2} MIME parts (limit {limits.max_parts})")
+    # Each part opens with a delimiter line; each multipart's closing line counts one extra.
+    parts = sum(raw.count(b"\n--" + boundary) for boundary in boundaries) - len(boundaries)
+    if parts > limits.max_parts:
+        raise EmailRejected(f"{parts} MIME parts (limit {limits.max_parts})")
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -130,7 +133,19 @@ def _header(message: Message, name: str) -> str:
         value = message.get(name)
     except (IndexError, ValueError, TypeError):
         return ""
-    return str(value).strip() if value is not None else ""
+    return _unescape_8bit(str(value)).strip() if value is not None else ""
+
+
+def _unescape_8bit(value: str) -> str:
+    """Raw 8-bit bytes in a header (against the RFC, but common) come back from the parser
+    as surrogate escapes, which PostgreSQL refuses: read them as UTF-8, else windows-1252."""
+    if not any("\udc80" <= char <= "\udcff" for char in value):
+        return value
+    data = value.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("windows-1252", "replace")
 
 
 def _ids(value: str) -> list[str]:
@@ -138,7 +153,7 @@ def _ids(value: str) -> list[str]:
 
 
 def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
-    values = [str(v) for v in (message.get_all(name) or [])]
+    values = [_unescape_8bit(str(v)) for v in (message.get_all(name) or [])]
     return [(n, a.lower()) for n, a in getaddresses(values) if "@" in a]
 
 
@@ -191,6 +206,9 @@ def text_from_html(html: str) -> str:
 _QUOTE_HEADERS = [
     re.compile(r"^On .{4,200}wrote:\s*$", re.MULTILINE | re.DOTALL),
     re.compile(r"^Op .{4,200}schreef .{1,200}:\s*$", re.MULTILINE),
+    # Apple Mail in Dutch and Polish.
+    re.compile(r"^Op .{4,200}heeft .{1,200}het volgende geschreven:\s*$", re.MULTILINE),
+    re.compile(r"^>?\s*Wiadomość napisana przez .{1,200} w dniu .{4,100}:\s*$", re.MULTILINE),
     re.compile(r"^W dniu .{4,200}napisał(\(a\)|a)?:\s*$", re.MULTILINE),
     re.compile(r"^-{2,}\s*Original Message\s*-{2,}", re.MULTILINE | re.IGNORECASE),
     re.compile(r"^(From|Van|Od):\s.+\n(Sent|Verzonden|Wysłano|Date|Datum|Data):\s", re.MULTILINE),
@@ -349,7 +367,10 @@ def parse_email(raw: bytes, limits: Limits = Limits()) -> ParsedEmail:
                     content_type=kind,
                     content=content,
                     content_id=_header(part, "Content-ID").strip("<>"),
-                    is_inline=disposition == "inline" or bool(part.get("Content-ID")),
+                    # Gmail gives ordinary attachments a Content-ID too: the disposition
+                    # decides, a Content-ID only when there is none.
+                    is_inline=disposition == "inline"
+                    or (not disposition and bool(part.get("Content-ID"))),
                 )
             )
     if not text and html:
@@ -391,4 +412,25 @@ def parse_email(raw: bytes, limits: Limits = Limits()) -> ParsedEmail:
         forwarded_from=_forwarded_from(text),
         ticket_number=int(number.group(1)) if number else None,
         raw_size=len(raw),
+        defects=_defects(parts),
     )
+
+
+def _defects(parts: list[tuple[Message, int]]) -> list[str]:
+    found = []
+    for part, _depth in parts:
+        for defect in getattr(part, "defects", []):
+            name = type(defect).__name__
+            if name not in found:
+                found.append(name)
+    return found
+
+
+# Source headers written back as they arrived: the default policy refolds long ones, which
+# parses them, and that is where a hostile header costs seconds.
+_AS_RECEIVED = policy.default.clone(refold_source="none")
+
+
+def raw_bytes(message: Message) -> bytes:
+    """The bytes of a message an ESP's parser built, without re-parsing its headers."""
+    return message.as_bytes(policy=_AS_RECEIVED)

@@ -217,3 +217,51 @@ def test_hostile_message_through_the_webhook_is_kept_and_flagged(
     assert receipt.state == ReceiptState.REJECTED
     assert "over" in receipt.error
     assert time.process_time() - started < 2.0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_each_hostile_input_through_ses_is_refused_fast_and_kept(
+    name: str, django_capture_on_commit_callbacks, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Through an ESP whose parser anymail runs before ours (SES: base64 content): the guards
+    in front of anymail's parser keep it under 2 s of CPU, and the receipt stays, flagged."""
+    from channels_inbox.models import InboundReceipt, ReceiptState
+    from tests.channels_inbox.test_email_clients import AUTH, SECRET, _deliver
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
+    assert AUTH
+    started = time.process_time()
+    _deliver(django_capture_on_commit_callbacks, HOSTILE[name], "amazon_ses")
+    assert time.process_time() - started < 2.0
+    receipt = InboundReceipt.objects.get()
+    assert receipt.state == ReceiptState.REJECTED
+    assert receipt.error
+    assert bytes(receipt.body)
+
+
+@pytest.mark.django_db
+def test_hostile_fields_in_a_parsed_postmark_payload_are_refused_fast(
+    django_capture_on_commit_callbacks, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Without RawEmail anymail builds the message from fields; 5,000 recipients there are
+    refused before the header parser sees them."""
+    import json
+
+    from channels_inbox.models import InboundReceipt, ReceiptState
+    from tests.channels_inbox.test_email_clients import SECRET, _deliver_body
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
+    payload = {
+        "FromFull": {"Email": "a@example.com", "Name": "A"},
+        "ToFull": [{"Email": f"u{i}@example.com", "Name": ""} for i in range(5000)],
+        "Subject": "x",
+        "TextBody": "body",
+        "Headers": [],
+    }
+    started = time.process_time()
+    _deliver_body(django_capture_on_commit_callbacks, "postmark", json.dumps(payload).encode(), {})
+    assert time.process_time() - started < 2.0
+    receipt = InboundReceipt.objects.get()
+    assert receipt.state == ReceiptState.REJECTED
+    assert "over" in receipt.error

@@ -1,9 +1,12 @@
-"""Inbound receipts: store first (in the webhook request), process later (in a task)."""
+"""Inbound receipts (store first in the webhook request, process later in a task) and
+the email channel: parsing into tickets, tracking events, IMAP polling."""
 
 from __future__ import annotations
 
 import hashlib
+import imaplib
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,9 +19,17 @@ from django.http import HttpRequest
 from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from imap_tools import errors as imap_errors
 
-from channels_inbox.email.parse import EmailParseError, EmailRejected, ParsedEmail, parse_email
-from channels_inbox.models import InboundReceipt, Mailbox, ReceiptState
+from channels_inbox import imap
+from channels_inbox.email.parse import (
+    EmailParseError,
+    EmailRejected,
+    ParsedEmail,
+    parse_email,
+    raw_bytes,
+)
+from channels_inbox.models import ImapAccount, InboundReceipt, Mailbox, ReceiptState
 from channels_inbox.selectors import mailbox_for_addresses, plain_address
 from customers.normalise import InvalidIdentity
 from tickets.models import DeliveryState, Message, Ticket
@@ -145,6 +156,8 @@ def email_to_inbound(
         meta["full_text"] = parsed.text
     if parsed.forwarded_from and address != parsed.from_address:
         meta["forwarded_by"] = parsed.from_address
+    if parsed.defects:
+        meta["mime_defects"] = parsed.defects
     return InboundMessage(
         channel="email",
         identity_kind="email",
@@ -219,7 +232,9 @@ def email_ingest(*, raw: bytes, provider: str) -> tuple[str, str, int | None]:
                 _acknowledge(mailbox, result.ticket)
     except IngestSkipped as exc:
         return ReceiptState.IGNORED, f"{parsed.auto_reply_reason or 'automatic'}: {exc}", None
-    return ReceiptState.DONE, "", result.message.pk
+    # Stored, but the admins see what the parser had to work around.
+    note = f"MIME defects: {', '.join(parsed.defects)}" if parsed.defects else ""
+    return ReceiptState.DONE, note, result.message.pk
 
 
 def _acknowledge(mailbox: Mailbox, ticket: Ticket) -> None:
@@ -229,11 +244,61 @@ def _acknowledge(mailbox: Mailbox, ticket: Ticket) -> None:
     reply_create(ticket=ticket, author=None, body_text=text, is_automatic=True)
 
 
+def _ingest_raw(receipt: InboundReceipt, raw: bytes | None) -> tuple[str, str, int | None]:
+    if raw is None:
+        return ReceiptState.IGNORED, "an event without a message", None
+    try:
+        return email_ingest(raw=raw, provider=receipt.provider)
+    except EmailRejected as exc:
+        return ReceiptState.REJECTED, exc.reason, None
+    except (EmailParseError, InvalidIdentity) as exc:
+        return ReceiptState.FAILED, str(exc), None
+    except Exception as exc:
+        # Kept and flagged for the admins rather than retried forever.
+        logger.exception("receipt %s: unexpected error while ingesting", receipt.pk)
+        return ReceiptState.FAILED, f"unexpected error: {exc!r}", None
+
+
+# One outcome per message in a receipt: (state, note, id of the message it stored).
+Outcome = tuple[str, str, int | None]
+ReceiptHandler = Callable[[InboundReceipt], list[Outcome]]
+_receipt_handlers: dict[str, ReceiptHandler] = {}
+
+
+def receipt_handler_register(*, channel: str, handler: ReceiptHandler) -> None:
+    """Let a channel (phone, meta…) process its own receipts; email is the default. A handler
+    returns one outcome per event and raises nothing it expects: what it raises is kept on
+    the receipt as a failure."""
+    _receipt_handlers[channel] = handler
+
+
+def _email_outcomes(receipt: InboundReceipt) -> list[Outcome]:
+    if not receipt.view:
+        return [_ingest_raw(receipt, bytes(receipt.body))]  # fetched over IMAP: the message
+    try:
+        view_class = import_string(receipt.view)
+        events = view_class().parse_events(_replay(receipt))
+    except EmailRejected as exc:
+        return [(ReceiptState.REJECTED, exc.reason, None)]
+    except Exception as exc:
+        return [
+            (
+                ReceiptState.FAILED,
+                f"the {receipt.provider} payload could not be read: {exc!r}",
+                None,
+            )
+        ]
+    return [
+        _ingest_raw(receipt, raw_bytes(event.message) if getattr(event, "message", None) else None)
+        for event in events
+    ]
+
+
 def receipt_process(*, receipt_id: int) -> InboundReceipt | None:
-    """Parse a stored delivery with its ESP's own parser, then ingest each message in it.
+    """Parse a stored delivery with its provider's parser, then ingest each message in it.
 
     Claimed with a conditional UPDATE so parallel runs do not double the work; message-level
-    idempotency (unique Message-ID per channel) covers a crash half-way. Whatever fails is
+    idempotency (unique provider id per channel) covers a crash half-way. Whatever fails is
     kept on the receipt with its error for the admins.
     """
     receipt = _claim(receipt_id)
@@ -242,42 +307,15 @@ def receipt_process(*, receipt_id: int) -> InboundReceipt | None:
     if receipt.attempts > MAX_ATTEMPTS:
         _finish(receipt, ReceiptState.FAILED, f"gave up after {MAX_ATTEMPTS} attempts")
         return receipt
+    handler = _receipt_handlers.get(receipt.channel, _email_outcomes)
     try:
-        view_class = import_string(receipt.view)
-        events = view_class().parse_events(_replay(receipt))
+        outcomes = handler(receipt)
     except Exception as exc:
-        _finish(
-            receipt,
-            ReceiptState.FAILED,
-            f"the {receipt.provider} payload could not be read: {exc!r}",
-        )
-        return receipt
-    states: list[str] = []
-    notes: list[str] = []
-    messages: list[int] = []
-    for event in events:
-        message = getattr(event, "message", None)
-        if message is None:
-            notes.append(f"{getattr(event, 'event_type', 'event')} without a message")
-            states.append(ReceiptState.IGNORED)
-            continue
-        try:
-            state, note, message_id = email_ingest(
-                raw=message.as_bytes(), provider=receipt.provider
-            )
-        except EmailRejected as exc:
-            state, note, message_id = ReceiptState.REJECTED, exc.reason, None
-        except (EmailParseError, InvalidIdentity) as exc:
-            state, note, message_id = ReceiptState.FAILED, str(exc), None
-        except Exception as exc:
-            # Kept and flagged for the admins rather than retried forever.
-            logger.exception("receipt %s: unexpected error while ingesting", receipt.pk)
-            state, note, message_id = ReceiptState.FAILED, f"unexpected error: {exc!r}", None
-        states.append(state)
-        if note:
-            notes.append(note)
-        if message_id:
-            messages.append(message_id)
+        logger.exception("receipt %s: unexpected error", receipt.pk)
+        outcomes = [(ReceiptState.FAILED, f"unexpected error: {exc!r}", None)]
+    states = [state for state, _, _ in outcomes]
+    notes = [note for _, note, _ in outcomes if note]
+    messages = [message_id for _, _, message_id in outcomes if message_id]
     order = [ReceiptState.FAILED, ReceiptState.REJECTED, ReceiptState.DONE, ReceiptState.IGNORED]
     final = next((s for s in order if s in states), ReceiptState.IGNORED)
     _finish(receipt, final, "; ".join(notes), messages)
@@ -323,3 +361,60 @@ def email_tracking_event(*, event: Any, esp_name: str) -> Message | None:
             "%s %s event for unknown message %s", esp_name, event.event_type, event.message_id
         )
     return updated
+
+
+IMAP_BATCH = 50
+
+
+def imap_poll(*, account_id: int) -> int:
+    """Fetch new messages of one IMAP account into receipts. Returns how many were stored.
+
+    The account row is locked (SKIP LOCKED: a second poller skips it) while its batch is
+    fetched; `last_uid` advances after each stored message, so a crash repeats at most one
+    message, which the receipt's body hash and the Message-ID make harmless. A changed
+    UIDVALIDITY starts over from the first UID for the same reason.
+    """
+    stored = 0
+    with transaction.atomic():
+        account = (
+            ImapAccount.objects.select_for_update(skip_locked=True)
+            .filter(pk=account_id, active=True)
+            .first()
+        )
+        if account is None:
+            return 0
+        config = imap.ImapSettings(
+            host=account.host,
+            port=account.port,
+            use_ssl=account.use_ssl,
+            username=account.username,
+            password=account.password,
+            folder=account.folder,
+        )
+        try:
+            with imap.connect(config) as box:
+                validity = imap.uidvalidity(box, account.folder)
+                if account.uidvalidity != validity:
+                    account.uidvalidity, account.last_uid = validity, 0
+                for uid in imap.new_uids(box, account.last_uid, IMAP_BATCH):
+                    _, created = receipt_store(
+                        provider=f"imap:{account.pk}",
+                        view="",
+                        path="",
+                        content_type="message/rfc822",
+                        body=imap.fetch_raw(box, uid),
+                        headers={"uid": str(uid)},
+                    )
+                    stored += int(created)
+                    account.last_uid = uid
+            account.last_error = ""
+        except (OSError, imaplib.IMAP4.error, imap_errors.ImapToolsError) as exc:
+            account.last_error = f"{exc!r}"[:2000]
+            logger.warning("IMAP account %s: %s", account.pk, exc)
+        account.last_polled_at = timezone.now()
+        account.save(update_fields=["uidvalidity", "last_uid", "last_error", "last_polled_at"])
+    return stored
+
+
+def imap_accounts_due() -> list[int]:
+    return list(ImapAccount.objects.filter(active=True).values_list("pk", flat=True))

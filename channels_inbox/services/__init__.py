@@ -1,0 +1,64 @@
+"""Writes of the channels app, one module per channel: store-first receipts and email in
+`email`; chat, phone and Meta beside it. Callers import from here."""
+
+from __future__ import annotations
+
+from channels_inbox.services.chat import (
+    ChatError,
+    chat_agent_gone,
+    chat_agent_present,
+    chat_agent_typing,
+    chat_session_open,
+    chat_visitor_gone,
+    chat_visitor_message,
+    chat_visitor_present,
+    chat_visitor_typing,
+    chat_widget_ensure,
+)
+from channels_inbox.services.email import (
+    email_ingest,
+    email_to_inbound,
+    email_tracking_event,
+    imap_accounts_due,
+    imap_poll,
+    receipt_handler_register,
+    receipt_process,
+    receipt_store,
+    receipts_due,
+    request_headers,
+)
+from channels_inbox.services.meta import MetaRefused, meta_receipt_outcomes, meta_webhook_store
+from channels_inbox.services.phone import (
+    phone_call_record,
+    phone_receipt_outcomes,
+    phone_webhook_store,
+)
+
+__all__ = [
+    "ChatError",
+    "MetaRefused",
+    "chat_agent_gone",
+    "chat_agent_present",
+    "chat_agent_typing",
+    "chat_session_open",
+    "chat_visitor_gone",
+    "chat_visitor_message",
+    "chat_visitor_present",
+    "chat_visitor_typing",
+    "chat_widget_ensure",
+    "email_ingest",
+    "email_to_inbound",
+    "email_tracking_event",
+    "imap_accounts_due",
+    "imap_poll",
+    "meta_receipt_outcomes",
+    "meta_webhook_store",
+    "phone_call_record",
+    "phone_receipt_outcomes",
+    "phone_webhook_store",
+    "receipt_handler_register",
+    "receipt_process",
+    "receipt_store",
+    "receipts_due",
+    "request_headers",
+]
