@@ -1,0 +1,1 @@
+"""Webhook views of the channels, one module per provider (Meta, Twilio)."""
