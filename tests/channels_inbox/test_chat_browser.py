@@ -1,0 +1,153 @@
+"""The widget in a real browser: a plain page on another origin embeds it with one script
+tag, a visitor chats in headless Chromium, the message lands on a ticket and the agent's
+reply shows up live. The app runs under uvicorn (HTTP + websockets) on the test database."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from playwright.sync_api import Page, expect
+
+from channels_inbox.models import ChatWidget
+from tickets.models import Direction, Message
+from tickets.services import reply_create
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOT = Path("/tmp/chat-widget.png")  # noqa: S108 - for the lead to look at
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _orm_beside_playwright(django_db_setup: Any) -> Iterator[None]:
+    """The test database exists before Playwright starts its event loop in this thread, and
+    the sync ORM may run beside that loop until the session ends (STACK.md, trap 2). Browser
+    tests run last, so no async test runs with the check switched off."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def shop_site(tmp_path: Path, asgi_server: str) -> Iterator[str]:
+    """A customer's plain website on another port, embedding the widget with one tag."""
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>Bike shop</title></head>"
+        "<body><h1>Bike shop</h1><p>Spare parts since 1998.</p>"
+        f'<script src="{asgi_server}/static/chat/widget.js" data-widget="shop" async></script>'
+        "</body></html>"
+    )
+    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _wait_for(query: Any, timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = query()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for the database")
+
+
+def _in_thread(work: Any) -> None:
+    """Run `work` in a helper thread: async_to_sync (the channel layer push) refuses to run
+    beside sync Playwright's event loop (STACK.md, trap 5)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    if errors:
+        raise errors[0]
+
+
+def test_a_visitor_on_another_website_chats_with_an_agent(
+    page: Page, shop_site: str, django_user_model: Any
+) -> None:
+    ChatWidget.objects.create(name="Bike shop", key="shop", allowed_origins=[shop_site])
+    agent = django_user_model.objects.create_user(
+        username="anna", password="pw-anna-123", first_name="Anna"
+    )
+    agent.groups.add(Group.objects.get_or_create(name="Agents")[0])
+
+    page.set_viewport_size({"width": 900, "height": 640})
+    page.goto(f"{shop_site}/?lang=nl")
+    page.get_by_role("button", name="Chat", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Er is nu niemand online")
+    page.get_by_placeholder("Uw naam").fill("Eva de Boer")
+    page.get_by_placeholder("Uw e-mailadres (optioneel)").fill("eva@example.com")
+    page.get_by_role("button", name="Chat starten").click()
+    page.get_by_placeholder("Typ een bericht…").fill("Hebben jullie een binnenband 28 inch?")
+    page.get_by_role("button", name="Versturen").click()
+
+    visitor_bubble = page.locator(".msg.visitor")
+    expect(visitor_bubble).to_contain_text("binnenband 28 inch")
+    expect(visitor_bubble).not_to_have_class(re.compile("pending"))  # acknowledged
+
+    message = _wait_for(
+        lambda: (
+            Message.objects.select_related("ticket__customer", "identity")
+            .filter(channel="chat", direction=Direction.INBOUND)
+            .first()
+        )
+    )
+    assert message.body_text == "Hebben jullie een binnenband 28 inch?"
+    assert message.identity.kind == "chat"
+    ticket = message.ticket
+    assert ticket.channel == "chat"
+    assert ticket.customer.name == "Eva de Boer"
+    assert set(ticket.customer.identities.values_list("kind", flat=True)) == {"chat", "email"}
+
+    _in_thread(
+        lambda: reply_create(
+            ticket=ticket,
+            author=agent,
+            body_text="Ja, die hebben we op voorraad. Zal ik er een reserveren?",
+            channel="chat",
+        )
+    )
+    expect(page.locator(".msg.agent")).to_contain_text("op voorraad")
+    expect(page.locator(".msg.agent .who")).to_have_text("Anna")
+    page.screenshot(path=str(SCREENSHOT))
+
+    # A reload resumes the same conversation: nothing lost, nothing doubled.
+    page.reload()
+    page.get_by_role("button", name="Chat sluiten").wait_for()
+    expect(page.locator(".msg")).to_have_count(2)
+    assert Message.objects.filter(channel="chat", direction=Direction.INBOUND).count() == 1
