@@ -1,0 +1,189 @@
+"""REST API for SLA settings (managers write, agents read) and in-app notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tickets import services
+from tickets.api import PRIORITY_NAMES, PRIORITY_VALUES
+from tickets.business_hours import parse_weekly
+from tickets.models import BusinessCalendar, Channel, Notification, SlaPolicy
+from tickets.permissions import IsAgent, is_manager
+
+
+class ManagersWrite(BasePermission):
+    message = "Only managers and admins may change SLA settings."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in SAFE_METHODS or is_manager(request.user)
+
+
+class HolidaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    name = serializers.CharField(max_length=100, allow_blank=True, default="")
+
+
+class BusinessCalendarSerializer(serializers.ModelSerializer):
+    holidays = HolidaySerializer(many=True, required=False)
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["id", "name", "time_zone", "weekly_hours", "holidays"]
+
+    def validate_time_zone(self, value: str) -> str:
+        if value not in available_timezones():
+            raise serializers.ValidationError(f"'{value}' is not an IANA time zone")
+        return value
+
+    def validate_weekly_hours(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError('an object like {"0": [["09:00", "17:00"]]}')
+        try:
+            parse_weekly(value)
+        except (TypeError, ValueError) as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        return value
+
+
+class SlaPolicySerializer(serializers.ModelSerializer):
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False
+    )
+    priorities = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(PRIORITY_VALUES)), required=False
+    )
+    at_risk_percent = serializers.IntegerField(min_value=1, max_value=99, required=False)
+    first_response_minutes = serializers.IntegerField(min_value=1, required=False)
+    next_response_minutes = serializers.IntegerField(min_value=1, required=False)
+    resolution_minutes = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    class Meta:
+        model = SlaPolicy
+        fields = [
+            "id",
+            "name",
+            "channels",
+            "priorities",
+            "first_response_minutes",
+            "next_response_minutes",
+            "resolution_minutes",
+            "at_risk_percent",
+            "calendar",
+            "position",
+            "active",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "updated_at"]
+
+    def to_representation(self, instance: SlaPolicy) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["priorities"] = [PRIORITY_NAMES[int(p)] for p in instance.priorities]
+        return data
+
+    def validate_priorities(self, value: list[str]) -> list[int]:
+        return [PRIORITY_VALUES[name] for name in value]
+
+
+class SlaPolicyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Agents read the policies; managers create and change them. A change re-times the
+    open tickets the policy timed (their timeline says so)."""
+
+    serializer_class = SlaPolicySerializer
+    permission_classes = [IsAgent, ManagersWrite]
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[SlaPolicy]:
+        return SlaPolicy.objects.order_by("position", "name")
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.sla_policy_save(
+            policy=SlaPolicy(**serializer.validated_data), by=self.request.user
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        policy = serializer.instance
+        for field, value in serializer.validated_data.items():
+            setattr(policy, field, value)
+        serializer.instance = services.sla_policy_save(policy=policy, by=self.request.user)
+
+
+class BusinessCalendarViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = BusinessCalendarSerializer
+    permission_classes = [IsAgent, ManagersWrite]
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[BusinessCalendar]:
+        return BusinessCalendar.objects.prefetch_related("holidays").order_by("name")
+
+    def _save(self, serializer: Any, calendar: BusinessCalendar) -> None:
+        data = dict(serializer.validated_data)
+        holidays = data.pop("holidays", None)
+        for field, value in data.items():
+            setattr(calendar, field, value)
+        serializer.instance = services.business_calendar_save(
+            calendar=calendar,
+            holidays=[(h["date"], h["name"]) for h in holidays] if holidays is not None else None,
+            by=self.request.user,
+        )
+
+    def perform_create(self, serializer: Any) -> None:
+        self._save(serializer, BusinessCalendar())
+
+    def perform_update(self, serializer: Any) -> None:
+        self._save(serializer, serializer.instance)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "ticket", "created_at", "read_at"]
+
+
+class NotificationPagination(CursorPagination):
+    ordering = "-created_at"
+    page_size = 50
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The signed-in user's notifications, newest first (`?unread=true` for the unread)."""
+
+    serializer_class = NotificationSerializer
+    permission_classes = [IsAgent]
+    pagination_class = NotificationPagination
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        mine = Notification.objects.filter(user_id=int(self.request.user.pk or 0))
+        if self.request.query_params.get("unread") in ("1", "true"):
+            mine = mine.filter(read_at__isnull=True)
+        return mine
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        notification = services.notification_read(user=request.user, notification_id=int(pk))
+        if notification is None:
+            return Response({"detail": "No such notification."}, status=404)
+        return Response(NotificationSerializer(notification).data)
