@@ -14,7 +14,11 @@ class ChannelsInboxConfig(AppConfig):
         from anymail.signals import tracking
 
         from channels_inbox.adapters import register_all
+        from channels_inbox.adapters.email import register_header_classes
+        from channels_inbox.email import anymail_guards
         from channels_inbox.receivers import on_tracking
 
         register_all()
+        register_header_classes()
+        anymail_guards.install()
         tracking.connect(on_tracking, dispatch_uid="channels_inbox.tracking")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
@@ -85,3 +86,120 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"
+
+
+class ImapAccount(models.Model):
+    """A mailbox fetched over IMAP for teams without an ESP webhook. Each message is taken
+    exactly once: UIDs above `last_uid` under the folder's current UIDVALIDITY."""
+
+    name = models.CharField(max_length=100)
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(default=993)
+    use_ssl = models.BooleanField(default=True)
+    username = models.CharField(max_length=255)
+    # Stored for the poller; shown only in the admin, never by the API.
+    password = models.CharField(max_length=255)
+    folder = models.CharField(max_length=255, default="INBOX")
+    active = models.BooleanField(default=True)
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.username}@{self.host})"
+
+
+class ChatWidget(models.Model):
+    """One embeddable chat widget (`<script src=".../chat/widget.js" data-widget="KEY">`).
+    Only pages on `allowed_origins` may open its websocket."""
+
+    name = models.CharField(max_length=100)
+    key = models.SlugField(max_length=64, unique=True, help_text="Public id used in the script tag")
+    allowed_origins = ArrayField(
+        models.CharField(max_length=255),
+        default=list,
+        blank=True,
+        help_text="e.g. https://www.shop.nl (scheme, host and port; no path)",
+    )
+    team = models.ForeignKey(
+        "tickets.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="widgets"
+    )
+    prechat_form = models.BooleanField(default=True, help_text="Ask name and email first")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChatConversation(models.Model):
+    """A visitor's conversation in one widget. The visitor resumes it with `token` (kept in
+    the browser); its messages live on `ticket` as ordinary chat messages."""
+
+    widget = models.ForeignKey(ChatWidget, on_delete=models.CASCADE, related_name="conversations")
+    visitor_id = models.CharField(max_length=64, help_text="The chat identity's value")
+    token = models.CharField(max_length=64, unique=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chat_conversations",
+    )
+    visitor_name = models.CharField(max_length=200, blank=True)
+    visitor_email = models.EmailField(blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["visitor_id"], name="chat_conversation_visitor_idx")]
+
+    def __str__(self) -> str:
+        return f"chat {self.pk} ({self.widget_id})"
+
+
+class SocialPlatform(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook Messenger"
+    INSTAGRAM = "instagram", "Instagram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+
+
+class SocialAccount(models.Model):
+    """A Messenger page, Instagram account or WhatsApp phone number we answer for. Events for
+    an account that is not here are refused. The access token is shown only in the admin and
+    never by the API."""
+
+    platform = models.CharField(max_length=16, choices=SocialPlatform.choices)
+    external_id = models.CharField(
+        max_length=64, help_text="Page id, Instagram account id or WhatsApp phone-number id"
+    )
+    name = models.CharField(max_length=100)
+    access_token = models.TextField(help_text="Graph API access token (secret)")
+    team = models.ForeignKey(
+        "tickets.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="social_accounts",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["platform", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"], name="social_account_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()}: {self.name}"

@@ -32,3 +32,14 @@ def receipt_sweep() -> None:
     """Re-drive receipts whose task the broker lost."""
     for receipt_id in services.receipts_due():
         process_receipt.delay(receipt_id)
+
+
+@shared_task(name="channels_inbox.imap_poll", ignore_result=True, soft_time_limit=120)
+def imap_poll(account_id: int) -> None:
+    services.imap_poll(account_id=account_id)
+
+
+@shared_task(name="channels_inbox.imap_poll_all", ignore_result=True)
+def imap_poll_all() -> None:
+    for account_id in services.imap_accounts_due():
+        imap_poll.delay(account_id)

@@ -8,16 +8,22 @@ message costs a worker's time limit, never the web server's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from anymail import urls as anymail_urls
 from anymail.exceptions import AnymailError, AnymailWebhookValidationFailure
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import URLPattern
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from channels_inbox import services
+from channels_inbox import selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -95,3 +101,77 @@ def inbound_urlpatterns() -> list[URLPattern]:
             URLPattern(pattern.pattern, store_first.as_view(), name=f"inbound_{provider}")
         )
     return patterns
+
+
+# --- Live chat -----------------------------------------------------------------------------
+
+
+def chat_texts() -> dict[str, str]:
+    """Every text the widget shows, in the active language (Django i18n, locale/*)."""
+    return {
+        "title": _("Chat with us"),
+        "open": _("Chat"),
+        "close": _("Close chat"),
+        "online": _("We are online and usually answer within minutes."),
+        "offline": _(
+            "No one is online right now. Leave a message and we will answer as soon as we can."
+        ),
+        "offline_email": _("Leave your email and we will answer you there too."),
+        "name": _("Your name"),
+        "email": _("Your email (optional)"),
+        "start": _("Start chat"),
+        "placeholder": _("Type a message…"),
+        "send": _("Send"),
+        "typing": _("%(name)s is typing…"),
+        "agent": _("Support"),
+        "you": _("You"),
+        "sending": _("Sending…"),
+        "reconnecting": _("Connection lost. Reconnecting…"),
+        "rate_limited": _("You are sending messages quickly. We will send this one in a moment."),
+        "invalid_email": _("Please enter a valid email address, or leave it empty."),
+    }
+
+
+def _visitor_language(request: HttpRequest) -> str:
+    """`?lang=` (the widget passes the browser's language), else Accept-Language."""
+    wanted = request.GET.get("lang", "").strip()
+    if wanted:
+        with contextlib.suppress(LookupError):
+            return translation.get_supported_language_variant(wanted.lower()[:2])
+    return translation.get_language_from_request(request)
+
+
+@require_GET
+def chat_config(request: HttpRequest, key: str) -> HttpResponse:
+    """The widget's settings and texts, readable (CORS) only by its allowed origins."""
+    widget = selectors.chat_widget_active(key=key)
+    if widget is None:
+        raise Http404("no such chat widget")
+    origin = request.headers.get("Origin", "")
+    if origin and not selectors.chat_widget_allows(widget=widget, origin=origin):
+        return JsonResponse({"detail": "this website may not use the widget"}, status=403)
+    language = _visitor_language(request)
+    with translation.override(language):
+        texts = chat_texts()
+    response = JsonResponse(
+        {
+            "widget": widget.key,
+            "name": widget.name,
+            "language": language,
+            "prechat_form": widget.prechat_form,
+            "agents_online": selectors.chat_agents_online(),
+            "websocket": f"/ws/chat/{widget.key}/",
+            "texts": texts,
+        }
+    )
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+    patch_vary_headers(response, ["Origin", "Accept-Language"])
+    # Presence changes from minute to minute: never cached.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def chat_demo(request: HttpRequest) -> HttpResponse:
+    """A page that embeds the demo widget with the one script tag a customer would use."""
+    return render(request, "chat/demo.html", {"widget": selectors.chat_widget_active(key="demo")})

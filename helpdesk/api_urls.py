@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from customers.api import CustomerViewSet
+from surveys.api import recoveries, recovery_acknowledge, survey_settings, survey_stats
 from tickets.api import (
     MessageViewSet,
     TeamViewSet,
@@ -14,12 +15,17 @@ from tickets.api import (
     customer_merge,
     customer_merge_suggestions,
 )
+from tickets.api_calls import call_create, todo_done, todo_list
+from tickets.api_sla import BusinessCalendarViewSet, NotificationViewSet, SlaPolicyViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register(r"tickets/(?P<ticket_pk>\d+)/messages", MessageViewSet, basename="ticket-message")
 router.register("teams", TeamViewSet, basename="team")
+router.register("sla/policies", SlaPolicyViewSet, basename="sla-policy")
+router.register("sla/calendars", BusinessCalendarViewSet, basename="sla-calendar")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -29,5 +35,16 @@ urlpatterns = [
         customer_merge_suggestions,
         name="customer-merge-suggestions",
     ),
+    path("calls/", call_create, name="call-create"),
+    path("tickets/<int:ticket_pk>/todos/", todo_list, name="ticket-todos"),
+    path("tickets/<int:ticket_pk>/todos/<int:pk>/done/", todo_done, name="ticket-todo-done"),
+    path("surveys/settings/", survey_settings, name="survey-settings"),
+    path("surveys/recoveries/", recoveries, name="survey-recoveries"),
+    path(
+        "surveys/answers/<int:pk>/acknowledge/",
+        recovery_acknowledge,
+        name="survey-answer-acknowledge",
+    ),
+    path("surveys/stats/", survey_stats, name="survey-stats"),
     *router.urls,
 ]

@@ -13,6 +13,9 @@ app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# How often beat sweeps the SLA timers (seconds); tests shorten it.
+SLA_SWEEP_SECONDS = float(os.environ.get("HELPDESK_SLA_SWEEP_SECONDS", "20"))
+
 app.conf.beat_schedule = {
     # Re-drive outbound messages whose send task was lost (Redis flush, worker crash):
     # the message row is the outbox, so the broker is never the only copy.
@@ -24,6 +27,33 @@ app.conf.beat_schedule = {
     # Re-drive inbound deliveries whose parse task was lost; the receipt row is the truth.
     "channels_inbox.receipt_sweep": {
         "task": "channels_inbox.receipt_sweep",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
+    # Fetch IMAP mailboxes configured in the admin (teams without an ESP webhook).
+    "channels_inbox.imap_poll_all": {
+        "task": "channels_inbox.imap_poll_all",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
+    # SLA: record breaches and at-risk warnings from the timer rows in PostgreSQL. Every
+    # 20 s, so a breach is on record well within 90 s of its due time; never one countdown
+    # task per ticket (those vanish on a Redis flush).
+    "tickets.sla_sweep": {
+        "task": "tickets.sla_sweep",
+        "schedule": SLA_SWEEP_SECONDS,
+        "options": {"expires": SLA_SWEEP_SECONDS * 0.9},
+    },
+    # CSAT: write a survey row (with its send time) for each newly solved ticket.
+    "surveys.schedule_sweep": {
+        "task": "surveys.schedule_sweep",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
+    # CSAT: send due surveys exactly once (SKIP LOCKED claim with a lease), cancelling those
+    # whose ticket reopened; the rows are the truth, so a lost run loses nothing.
+    "surveys.send_sweep": {
+        "task": "surveys.send_sweep",
         "schedule": crontab(),
         "options": {"expires": 55},
     },

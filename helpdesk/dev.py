@@ -185,6 +185,8 @@ def run() -> int:
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "collectstatic", "--noinput", "-v", "0")
         manage(env, "seed_demo")
+        # The demo chat widget (/chat/demo/); channels_inbox seeds it, tickets may not import it.
+        manage(env, "seed_chat_demo")
         commands = [
             (
                 "web",

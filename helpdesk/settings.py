@@ -246,3 +246,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Chat, phone and Meta channels ---------------------------------------------------------
+# Meta app secret: every POST to /webhooks/meta/ must carry X-Hub-Signature-256 made with it.
+META_APP_SECRET = os.environ.get("META_APP_SECRET", "")
+# The token Meta echoes in the GET verify-token handshake of /webhooks/meta/.
+META_VERIFY_TOKEN = os.environ.get("META_VERIFY_TOKEN", "")
+# Graph API base URL (tests point it at a local fake).
+META_GRAPH_URL = os.environ.get("META_GRAPH_URL", "https://graph.facebook.com/v21.0")
+# Twilio auth token: X-Twilio-Signature on /webhooks/twilio/voice/ is checked with it.
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+# Chat messages one visitor may send per minute.
+HELPDESK_CHAT_RATE_LIMIT = int(os.environ.get("HELPDESK_CHAT_RATE_LIMIT", "20"))

@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from channels_inbox.views import inbound_urlpatterns
+from channels_inbox.webhooks.meta import meta_webhook
+from channels_inbox.webhooks.twilio import twilio_voice
 from helpdesk.health import healthz
 from helpdesk.views import home
 
@@ -22,4 +24,10 @@ urlpatterns = [
     # anymail's tracking webhooks stay as they are.
     path("anymail/", include(inbound_urlpatterns())),
     path("anymail/", include("anymail.urls")),
+    path("webhooks/meta/", meta_webhook, name="webhook-meta"),
+    path("webhooks/twilio/voice/", twilio_voice, name="webhook-twilio-voice"),
+    # Live chat: the widget's config and the demo page (the widget itself is a static file).
+    path("chat/", include("channels_inbox.urls")),
+    # CSAT / NPS pages for customers (signed links, no login).
+    path("survey/", include("surveys.urls")),
 ]

@@ -23,6 +23,21 @@ def _eager_celery(settings):  # type: ignore[no-untyped-def]
     app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():  # type: ignore[no-untyped-def]
+    """Each test gets its own channel layer instance. A channels_redis layer keeps receive
+    state (receive count, receive lock, per-channel clean locks) bound to the event loop that
+    used it, and every async test runs on a new loop: one test's unfinished receive could
+    leave the next test's consumers deaf to group messages. A CI run once lost a typing event
+    in test_typing_goes_both_ways that we could not reproduce; this removes the shared state
+    it most likely came from. Production runs one loop per process."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def agent(django_user_model):  # type: ignore[no-untyped-def]
     from django.contrib.auth.models import Group
@@ -89,6 +104,105 @@ def worker(tmp_path):  # type: ignore[no-untyped-def]
         )
         try:
             yield queue, log
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
+
+# --- Browser tests (Playwright with Debian's Chromium; STACK.md traps 2, 3, 8) -------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    config.addinivalue_line(
+        "markers", "browser: drives headless Chromium through Playwright; sorted last"
+    )
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    # Async tests after sync Playwright in one process fail ("Runner.run() cannot be called
+    # from a running event loop"): browser tests run last (a stable sort keeps the rest).
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+    """`playwright install` cannot download browsers here: use Debian's Chromium."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": CHROMIUM_FLAGS,
+        "headless": True,
+    }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def asgi_server(transactional_db, tmp_path):  # type: ignore[no-untyped-def]
+    """The real ASGI application (HTTP + websockets) under uvicorn on an ephemeral port,
+    on the test database, so a browser can use it. Yields its base URL."""
+    import time
+    import urllib.request
+
+    port = free_port()
+    log = tmp_path / "uvicorn.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        # DEBUG: WhiteNoise serves static files straight from static/ (no collectstatic).
+        "DEBUG": "1",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+    }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "helpdesk.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/static/chat/widget.js", timeout=2):  # noqa: S310
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    pytest.fail(f"uvicorn did not start:\n{log.read_text()}")
+                time.sleep(0.2)
+        try:
+            yield base
         finally:
             proc.terminate()
             proc.wait(20)

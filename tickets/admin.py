@@ -1,14 +1,30 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import available_timezones
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from tickets import services
-from tickets.models import Attachment, Message, Team, Ticket, TicketEvent
+from tickets.business_hours import parse_weekly
+from tickets.models import (
+    Attachment,
+    BusinessCalendar,
+    BusinessHoliday,
+    Message,
+    Notification,
+    SlaBreach,
+    SlaPolicy,
+    SlaTimer,
+    Team,
+    Ticket,
+    TicketEvent,
+    Todo,
+)
 
 
 @admin.register(Team)
@@ -196,3 +212,106 @@ class TicketEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Todo)
+class TodoAdmin(admin.ModelAdmin):
+    list_display = ["id", "ticket", "kind", "text", "created_at", "done_at", "done_by"]
+    list_filter = ["kind", ("done_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["ticket", "message", "created_at"]
+    list_select_related = ["ticket", "done_by"]
+
+
+class BusinessHolidayInline(admin.TabularInline):
+    model = BusinessHoliday
+    extra = 1
+
+
+class BusinessCalendarForm(forms.ModelForm):
+    class Meta:
+        model = BusinessCalendar
+        fields = ["name", "time_zone", "weekly_hours"]
+
+    def clean_time_zone(self) -> str:
+        zone = self.cleaned_data["time_zone"]
+        if zone not in available_timezones():
+            raise forms.ValidationError(f"'{zone}' is not an IANA time zone (Europe/Amsterdam)")
+        return zone
+
+    def clean_weekly_hours(self) -> dict[str, Any]:
+        hours = self.cleaned_data["weekly_hours"] or {}
+        try:
+            parse_weekly(hours)
+        except (TypeError, ValueError) as exc:
+            raise forms.ValidationError(f"weekly hours: {exc}") from exc
+        return hours
+
+
+@admin.register(BusinessHoliday)
+class BusinessHolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "calendar"]
+    list_filter = ["calendar"]
+    list_select_related = ["calendar"]
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    form = BusinessCalendarForm
+    list_display = ["name", "time_zone"]
+    inlines = [BusinessHolidayInline]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Saved through `sla_policy_save`: a change bumps the version and re-times running
+    clocks."""
+
+    list_display = [
+        "name",
+        "channels",
+        "priorities",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+        "calendar",
+        "position",
+        "version",
+        "active",
+    ]
+    readonly_fields = ["version", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: SlaPolicy, form: Any, change: bool) -> None:
+        services.sla_policy_save(policy=obj, by=request.user)
+
+
+@admin.register(SlaTimer)
+class SlaTimerAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "metric", "state", "due_at", "breached_at", "met_at", "policy"]
+    list_filter = ["metric", "state", "policy"]
+    list_select_related = ["ticket", "policy"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SlaBreach)
+class SlaBreachAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "metric", "due_at", "recorded_at"]
+    list_filter = ["metric"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "text", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user"]

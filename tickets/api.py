@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.pagination import CursorPagination
@@ -33,6 +34,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.permissions import IsAgent
+from tickets.selectors import sla_state
 
 User = get_user_model()
 
@@ -79,6 +81,10 @@ class TicketSerializer(serializers.ModelSerializer):
     customer = CustomerSummarySerializer(read_only=True)
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
     team = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField(
+        help_text="Every SLA clock of the ticket: due time, remaining time and its state "
+        "(on_track, at_risk, breached, paused, met, met_late, cancelled)"
+    )
 
     class Meta:
         model = Ticket
@@ -103,13 +109,45 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_human_reply_at",
             "solved_at",
             "closed_at",
+            "sla",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
 
+    def get_sla(self, ticket: Ticket) -> list[dict[str, Any]]:
+        now = timezone.now()
+        return [sla_state(timer, now=now) for timer in ticket.sla_timers.all()]
+
     def get_team(self, ticket: Ticket) -> dict[str, Any] | None:
         return {"id": ticket.team.pk, "name": ticket.team.name} if ticket.team else None
+
+
+class MessagingWindowSerializer(serializers.Serializer):
+    channel = serializers.CharField()
+    open = serializers.BooleanField(help_text="A free-text reply is possible now")
+    closes_at = serializers.DateTimeField(
+        allow_null=True, help_text="24 h after the customer's last message there"
+    )
+    template_allowed = serializers.BooleanField(
+        help_text="An approved template may be sent outside the window (WhatsApp)"
+    )
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """One ticket, with what the agent needs before typing a reply: the social channels'
+    messaging windows (context `messaging_windows`, from `selectors.messaging_windows`)."""
+
+    messaging_windows = serializers.SerializerMethodField()
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "messaging_windows"]
+        read_only_fields = fields
+
+    @extend_schema_field(MessagingWindowSerializer(many=True))
+    def get_messaging_windows(self, ticket: Ticket) -> list[dict[str, Any]]:
+        windows = self.context.get("messaging_windows", [])
+        return list(MessagingWindowSerializer(windows, many=True).data)
 
 
 class TicketUpdateSerializer(serializers.Serializer):
@@ -147,6 +185,12 @@ class MessageSerializer(serializers.ModelSerializer):
     author_customer = CustomerSummarySerializer(read_only=True, allow_null=True)
     identity = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
+    full_text = serializers.SerializerMethodField(
+        help_text="The whole text when body_text was trimmed (quotes, signature), else empty"
+    )
+    mime_defects = serializers.SerializerMethodField(
+        help_text="What the email parser had to work around (malformed MIME), if anything"
+    )
 
     class Meta:
         model = Message
@@ -171,10 +215,18 @@ class MessageSerializer(serializers.ModelSerializer):
             "call_answered",
             "call_duration_seconds",
             "attachments",
+            "full_text",
+            "mime_defects",
             "sent_by_customer_at",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_full_text(self, message: Message) -> str:
+        return str(message.meta.get("full_text", ""))
+
+    def get_mime_defects(self, message: Message) -> list[str]:
+        return list(message.meta.get("mime_defects", []))
 
     def get_identity(self, message: Message) -> dict[str, Any] | None:
         identity = message.identity
@@ -185,16 +237,27 @@ class MessageSerializer(serializers.ModelSerializer):
         )
 
 
+class TemplateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=512, help_text="An approved WhatsApp template")
+    language = serializers.CharField(max_length=16, help_text="e.g. en_US, nl, pl")
+
+
 class MessageCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=["reply", "note"], help_text="public reply or internal note"
     )
-    body_text = serializers.CharField()
+    body_text = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="May be empty for a template"
+    )
     body_html = serializers.CharField(required=False, allow_blank=True)
     channel = serializers.ChoiceField(
         choices=Channel.choices, required=False, help_text="Default: the customer's latest channel"
     )
     identity = serializers.PrimaryKeyRelatedField(queryset=Identity.objects.all(), required=False)
+    template = TemplateSerializer(
+        required=False,
+        help_text="WhatsApp only: send this approved template (allowed outside the 24 h window)",
+    )
 
 
 class CallLogSerializer(serializers.Serializer):
@@ -276,9 +339,19 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_object(self) -> Ticket:
         try:
-            return selectors.ticket_get(ticket_id=int(self.kwargs["pk"]))
+            # The SLA clocks only where the ticket itself is shown, not for its sub-lists.
+            return selectors.ticket_get(
+                ticket_id=int(self.kwargs["pk"]), with_sla=self.action != "events"
+            )
         except (Ticket.DoesNotExist, ValueError):
             raise Http404("No such ticket") from None
+
+    @extend_schema(responses=TicketDetailSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        """One ticket, with the messaging windows of the customer's social channels."""
+        ticket = self.get_object()
+        windows = selectors.messaging_windows(ticket=ticket)
+        return Response(TicketDetailSerializer(ticket, context={"messaging_windows": windows}).data)
 
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request: Request) -> Response:
@@ -390,7 +463,9 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _ticket(self) -> Ticket:
         if not hasattr(self, "_ticket_cache"):
             try:
-                self._ticket_cache = selectors.ticket_get(ticket_id=int(self.kwargs["ticket_pk"]))
+                self._ticket_cache = selectors.ticket_get(
+                    ticket_id=int(self.kwargs["ticket_pk"]), with_sla=False
+                )
             except (Ticket.DoesNotExist, ValueError):
                 raise Http404("No such ticket") from None
         return self._ticket_cache
@@ -420,6 +495,7 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 body_html=values.get("body_html", ""),
                 channel=values.get("channel"),
                 identity=values.get("identity"),
+                template=values.get("template"),
             )
         message = selectors.message_list(ticket=message.ticket).get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -23,3 +23,9 @@ class IsAgent(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return is_agent(request.user)
+
+
+def is_manager(user: Any) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or any(group.name == "Managers" for group in user.groups.all())

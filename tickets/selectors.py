@@ -3,26 +3,52 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 import phonenumbers
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from customers.models import Customer, Identity
 from customers.normalise import InvalidIdentity, normalise_email
-from tickets.models import Attachment, Direction, Message, Team, Ticket, TicketEvent
+from tickets.models import (
+    Attachment,
+    Channel,
+    Direction,
+    Message,
+    SlaTimer,
+    Team,
+    Ticket,
+    TicketEvent,
+    TimerState,
+    Todo,
+)
 
 
-def ticket_list() -> QuerySet[Ticket]:
-    return Ticket.objects.select_related("customer", "assignee", "team").filter(
-        merged_into__isnull=True
+def _sla_timers() -> Prefetch[Any]:
+    return Prefetch(
+        "sla_timers", queryset=SlaTimer.objects.select_related("policy").order_by("started_at")
     )
 
 
-def ticket_get(*, ticket_id: int) -> Ticket:
+def ticket_list() -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.select_related("customer", "assignee", "team")
+        .prefetch_related(_sla_timers())
+        .filter(merged_into__isnull=True)
+    )
+
+
+def ticket_get(*, ticket_id: int, with_sla: bool = True) -> Ticket:
     """Raises `Ticket.DoesNotExist`."""
-    return Ticket.objects.select_related("customer", "assignee", "team").get(pk=ticket_id)
+    tickets = Ticket.objects.select_related("customer", "assignee", "team")
+    if with_sla:
+        tickets = tickets.prefetch_related(_sla_timers())
+    return tickets.get(pk=ticket_id)
 
 
 def message_list(*, ticket: Ticket) -> QuerySet[Message]:
@@ -99,3 +125,112 @@ def customer_merge_suggestions(*, customer: Customer, limit: int = 10) -> list[d
             entry = suggestions.setdefault(other.pk, {"customer": other, "reasons": []})
             entry["reasons"].append("same name")
     return list(suggestions.values())[:limit]
+
+
+# --- Messaging windows (Meta: free-text replies only within 24 h of the customer's message) --
+
+MESSAGING_WINDOW = timedelta(hours=24)
+WINDOW_CHANNELS = (Channel.FACEBOOK, Channel.INSTAGRAM, Channel.WHATSAPP)
+
+
+class MessagingWindow(NamedTuple):
+    open: bool
+    closes_at: datetime | None
+
+
+def _last_inbound_by_channel(*, customer_id: int, channels: Iterable[str]) -> dict[str, datetime]:
+    """When the customer last wrote on each channel (the provider's time when known), over
+    all their tickets: Meta's window belongs to the conversation, not to one ticket."""
+    rows = (
+        Message.objects.filter(
+            author_customer_id=customer_id,
+            direction=Direction.INBOUND,
+            channel__in=list(channels),
+            is_automatic=False,
+        )
+        .values("channel")
+        .annotate(last=Max(Coalesce("sent_by_customer_at", "created_at")))
+    )
+    return {row["channel"]: row["last"] for row in rows}
+
+
+def _window(last: datetime | None) -> MessagingWindow:
+    if last is None:
+        return MessagingWindow(False, None)
+    closes_at = last + MESSAGING_WINDOW
+    return MessagingWindow(timezone.now() < closes_at, closes_at)
+
+
+def messaging_window(*, ticket: Ticket, channel: str) -> MessagingWindow:
+    """(open, closes_at) for a free-text reply on `channel`: Messenger, Instagram and
+    WhatsApp allow one until 24 h after the customer's last message there; other channels
+    are always open (closes_at None). Never written there: closed, closes_at None."""
+    if channel not in WINDOW_CHANNELS:
+        return MessagingWindow(True, None)
+    last = _last_inbound_by_channel(customer_id=ticket.customer_id, channels=[channel])
+    return _window(last.get(channel))
+
+
+def messaging_windows(*, ticket: Ticket) -> list[dict[str, Any]]:
+    """The window of each social channel the customer can be answered on (has an identity
+    or wrote on), for the agent to see before typing. Two queries."""
+    kinds = set(
+        Identity.objects.filter(
+            customer_id=ticket.customer_id, kind__in=WINDOW_CHANNELS
+        ).values_list("kind", flat=True)
+    )
+    last = _last_inbound_by_channel(customer_id=ticket.customer_id, channels=WINDOW_CHANNELS)
+    windows = []
+    for channel in WINDOW_CHANNELS:
+        if channel in kinds or channel in last:
+            window = _window(last.get(channel))
+            windows.append(
+                {
+                    "channel": str(channel),
+                    "open": window.open,
+                    "closes_at": window.closes_at,
+                    # Outside the window WhatsApp still takes an approved template.
+                    "template_allowed": channel == Channel.WHATSAPP,
+                }
+            )
+    return windows
+
+
+def sla_state(timer: SlaTimer, *, now: datetime) -> dict[str, Any]:
+    """One SLA clock as agents and the API see it."""
+    if timer.state == TimerState.MET:
+        status = "met_late" if timer.breached_at else "met"
+    elif timer.state == TimerState.CANCELLED:
+        status = "cancelled"
+    elif timer.breached_at is not None or timer.due_at <= now:
+        status = "breached"
+    elif timer.state == TimerState.PAUSED:
+        status = "paused"
+    elif timer.at_risk_at <= now:
+        status = "at_risk"
+    else:
+        status = "on_track"
+    live = timer.state in (TimerState.RUNNING, TimerState.PAUSED)
+    reference = timer.paused_at if timer.state == TimerState.PAUSED and timer.paused_at else now
+    return {
+        "metric": timer.metric,
+        "status": status,
+        "started_at": timer.started_at,
+        "due_at": timer.due_at,
+        "remaining_seconds": int((timer.due_at - reference).total_seconds()) if live else None,
+        "met_at": timer.met_at,
+        "breached_at": timer.breached_at,
+        "paused_seconds": timer.paused_seconds,
+        "policy": timer.policy.name,
+        "policy_version": timer.policy_version,
+        "reason": timer.reason,
+    }
+
+
+def ticket_exists(*, ticket_id: int) -> Ticket | None:
+    """The bare ticket (id only), for sub-resources that need none of its joins."""
+    return Ticket.objects.only("id").filter(pk=ticket_id).first()
+
+
+def todo_list(*, ticket: Ticket) -> QuerySet[Todo]:
+    return Todo.objects.filter(ticket=ticket).select_related("done_by")

@@ -22,3 +22,18 @@ def outbox_sweep() -> None:
 @shared_task(name="tickets.close_solved", ignore_result=True)
 def close_solved() -> None:
     services.tickets_close_solved()
+
+
+@shared_task(name="tickets.sla_sweep", ignore_result=True)
+def sla_sweep() -> None:
+    """Breaches and at-risk warnings from the timer rows; safe to run twice at once."""
+    from tickets.services.sla import sla_sweep as sweep
+
+    sweep()
+
+
+@shared_task(name="tickets.send_notification_emails", ignore_result=True)
+def send_notification_emails(notification_ids: list[int]) -> None:
+    from tickets.services.sla import notifications_email
+
+    notifications_email(notification_ids=notification_ids)

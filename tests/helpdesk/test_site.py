@@ -129,6 +129,7 @@ def test_admin_ticket_edits_land_on_the_timeline(admin_client, admin_user) -> No
     kinds = list(ticket.events.values_list("kind", flat=True))
     assert kinds == [
         EventKind.CREATED,
+        EventKind.SLA,
         EventKind.SUBJECT,
         EventKind.ASSIGNMENT,
         EventKind.PRIORITY,

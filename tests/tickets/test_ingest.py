@@ -24,7 +24,7 @@ def test_first_message_creates_customer_and_ticket() -> None:
     assert ticket.channel == "email"
     assert ticket.subject == "Order 1234 missing"
     assert ticket.unanswered_contacts == 1
-    assert [e.kind for e in ticket.events.all()] == [EventKind.CREATED]
+    assert [e.kind for e in ticket.events.all()] == [EventKind.CREATED, EventKind.SLA]
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ calls `.save()` on a Ticket or Message.
 from __future__ import annotations
 
 from tickets.services._common import TicketError
+from tickets.services.calls import call_ingest, call_log_new, call_record_outbound
 from tickets.services.ingest import (
     InboundAttachment,
     InboundMessage,
@@ -42,6 +43,18 @@ from tickets.services.replies import (
     reply_channel_default,
     reply_create,
 )
+from tickets.services.sla import notification_read, sla_sweep
+from tickets.services.sla_settings import (
+    business_calendar_save,
+    sla_policies_default,
+    sla_policy_save,
+)
+from tickets.services.timeline import (
+    automatic_message_send,
+    notifications_add,
+    ticket_event_add,
+)
+from tickets.services.todos import todo_add, todo_done, todos_settle
 
 __all__ = [
     "REPLY_CHANNEL",
@@ -50,7 +63,12 @@ __all__ = [
     "IngestResult",
     "IngestSkipped",
     "TicketError",
+    "automatic_message_send",
+    "business_calendar_save",
+    "call_ingest",
     "call_log",
+    "call_log_new",
+    "call_record_outbound",
     "customers_merge",
     "message_deliver",
     "message_delivery_update",
@@ -58,11 +76,17 @@ __all__ = [
     "message_mark_bounced",
     "message_move",
     "note_add",
+    "notification_read",
+    "notifications_add",
     "outbox_due_ids",
     "reply_channel_default",
     "reply_create",
+    "sla_policies_default",
+    "sla_policy_save",
+    "sla_sweep",
     "ticket_assign",
     "ticket_create",
+    "ticket_event_add",
     "ticket_merge",
     "ticket_set_priority",
     "ticket_set_status",
@@ -70,4 +94,7 @@ __all__ = [
     "ticket_set_tags",
     "ticket_set_team",
     "tickets_close_solved",
+    "todo_add",
+    "todo_done",
+    "todos_settle",
 ]

@@ -27,6 +27,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.services._common import TicketError, _event, _live_ticket
+from tickets.services.sla import sla_on_inbound, sla_on_status
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +271,7 @@ def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: d
     # Deliveries can arrive out of order: the latest contact time only moves forward.
     if ticket.last_inbound_at is None or received_at > ticket.last_inbound_at:
         ticket.last_inbound_at = received_at
+    old_status = ticket.status
     if ticket.status == Status.SOLVED:
         ticket.status = Status.OPEN
         ticket.solved_at = None
@@ -316,3 +318,6 @@ def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: d
         ticket.unanswered_contacts += 1
         fields.add("unanswered_contacts")
     ticket.save(update_fields=sorted(fields))
+    if old_status != ticket.status:
+        sla_on_status(ticket=ticket, old=old_status, new=ticket.status, at=received_at)
+    sla_on_inbound(ticket=ticket, message=message, at=received_at)

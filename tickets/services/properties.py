@@ -28,6 +28,7 @@ from tickets.services._common import (
     _event,
     _locked,
 )
+from tickets.services.sla import sla_on_merge, sla_on_status
 
 
 @transaction.atomic
@@ -55,6 +56,7 @@ def ticket_set_status(*, ticket: Ticket, status: str, by: Any) -> Ticket:
         fields.append("solved_at")
     ticket.save(update_fields=fields)
     _event(ticket, EventKind.STATUS, f"status {old} → {status}", actor=by, old=old, new=status)
+    sla_on_status(ticket=ticket, old=old, new=status, at=now)
     realtime.publish_ticket_event(
         ticket_id=ticket.pk, event="ticket.updated", data={"status": status}
     )
@@ -196,6 +198,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: Any) -> Ticket:
             "tickets of different customers cannot be merged; merge the customers first"
         )
     moved = Message.objects.filter(ticket=source).update(ticket=target)
+    sla_on_merge(source=source, target=target)
     old_status = source.status
     source.merged_into = target
     source.status = Status.CLOSED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import transaction
@@ -19,11 +20,13 @@ from tickets.models import (
     Status,
     Ticket,
 )
+from tickets.selectors import WINDOW_CHANNELS, messaging_window
 from tickets.services._common import (
     TicketError,
     _check_writable,
 )
 from tickets.services.ingest import _apply_inbound_to_ticket
+from tickets.services.sla import sla_on_human_reply
 
 # Channels that cannot carry a reply themselves and the channel that answers for them.
 REPLY_CHANNEL: dict[str, str] = {Channel.WEB: Channel.EMAIL}
@@ -55,6 +58,41 @@ def _recipient(ticket: Ticket, channel: str, identity: Identity | None) -> Ident
     return ticket.customer.identities.filter(kind=kind).order_by("created_at").first()
 
 
+# WhatsApp template names are lower-case words with underscores; languages like en_US, nl.
+_TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
+_TEMPLATE_LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2,4})?$")
+
+
+def _check_template(channel: str, template: dict[str, str]) -> dict[str, str]:
+    if channel != Channel.WHATSAPP:
+        raise TicketError("only WhatsApp replies can be approved templates")
+    name, language = template.get("name", ""), template.get("language", "")
+    if not _TEMPLATE_NAME.match(name):
+        raise TicketError("a template name is lower-case letters, digits and underscores")
+    if not _TEMPLATE_LANGUAGE.match(language):
+        raise TicketError("a template language is a code like en_US or nl")
+    return {"name": name, "language": language}
+
+
+def _check_messaging_window(ticket: Ticket, channel: str) -> None:
+    """Meta refuses a free-text message more than 24 h after the customer's last one: say so
+    now, with what the agent can do instead, rather than fail in the outbox later."""
+    if channel not in WINDOW_CHANNELS:
+        return
+    window = messaging_window(ticket=ticket, channel=channel)
+    if window.open:
+        return
+    label = Channel(channel).label
+    if window.closes_at is None:
+        reason = f"the customer has not written to us on {label}, so no free-text reply is allowed"
+    else:
+        closed = timezone.localtime(window.closes_at).strftime("%Y-%m-%d %H:%M %Z")
+        reason = f"the {label} 24-hour window closed at {closed}"
+    if channel == Channel.WHATSAPP:
+        raise TicketError(f"{reason}; send an approved template")
+    raise TicketError(f"{reason}; answer on another channel or wait for the customer to write")
+
+
 def _record_public_reply(ticket: Ticket, message: Message) -> None:
     now = message.created_at
     fields = {"updated_at"}
@@ -67,6 +105,7 @@ def _record_public_reply(ticket: Ticket, message: Message) -> None:
             fields.add("first_human_reply_at")
         ticket.last_human_reply_at = now
         ticket.unanswered_contacts = 0
+        sla_on_human_reply(ticket=ticket, message=message)
         fields |= {"last_human_reply_at", "unanswered_contacts"}
         if ticket.status == Status.NEW:
             ticket.status = Status.OPEN
@@ -84,16 +123,19 @@ def reply_create(
     channel: str | None = None,
     identity: Identity | None = None,
     is_automatic: bool = False,
+    template: dict[str, str] | None = None,
 ) -> Message:
     """Record a public reply and queue it for the channel's sender (after commit).
 
     The message row is the outbox; `message_deliver` sends it, `outbox_sweep` re-drives it if
     the task is lost. `author=None` with `is_automatic=True` is for acknowledgements, which
-    do not count as a human reply.
+    do not count as a human reply. On Messenger, Instagram and WhatsApp a free-text reply is
+    refused outside the 24-hour messaging window (`TicketError` says when it closed); a
+    WhatsApp `template` ({"name", "language"}, approved at Meta) may go out at any time.
     """
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
     _check_writable(ticket)
-    if not body_text.strip():
+    if not body_text.strip() and template is None:
         raise TicketError("a reply needs some text")
     channel = channel or reply_channel_default(ticket=ticket)
     if channel not in Channel.values:
@@ -101,9 +143,17 @@ def reply_create(
     channel = REPLY_CHANNEL.get(channel, channel)
     if channel == Channel.PHONE:
         raise TicketError("a phone reply is a call: log it with call_log")
+    meta: dict[str, Any] = {}
+    if template is not None:
+        meta["template"] = chosen = _check_template(channel, template)
+        body_text = (
+            body_text.strip() or f"WhatsApp template {chosen['name']} ({chosen['language']})"
+        )
     recipient = _recipient(ticket, channel, identity)
     if recipient is None:
         raise TicketError(f"the customer has no {channel} identity to reply to")
+    if template is None:
+        _check_messaging_window(ticket, channel)
     message = Message.objects.create(
         ticket=ticket,
         direction=Direction.OUTBOUND,
@@ -116,6 +166,7 @@ def reply_create(
         is_automatic=is_automatic,
         delivery_state=DeliveryState.QUEUED,
         next_attempt_at=timezone.now(),
+        meta=meta,
     )
     _record_public_reply(ticket, message)
     _enqueue_delivery(message.pk)

@@ -129,13 +129,13 @@ TICKETS = [
         ("status", "solved"),
     ]),
     Spec("jeroen", "whatsapp", "", "sam", "Social", ["delivery"], [
-        ("in", 3, "Hoi, mijn pakket zou gisteren komen, maar track & trace staat 3 dagen stil."),
+        ("in", 0.6, "Hoi, mijn pakket zou gisteren komen, maar track & trace staat 3 dagen stil."),
         ("out", "sam", "Hoi Jeroen, vervelend! Wat is je bestelnummer? Dan bel ik PostNL."),
         ("status", "pending"),
     ]),
     Spec("emma", "instagram", "", "sam", "Social", ["damaged", "return"], [
-        ("in", 4, "Hoi! Mijn campingstoel kwam kapot aan, de poot is gebroken 😢"),
-        ("in", 3.9, "Hier is de foto. Kan ik een nieuwe krijgen?"),
+        ("in", 0.9, "Hoi! Mijn campingstoel kwam kapot aan, de poot is gebroken 😢"),
+        ("in", 0.8, "Hier is de foto. Kan ik een nieuwe krijgen?"),
         ("out", "sam", "Wat balen, Emma! We hebben een schadeclaim bij de vervoerder ingediend; "
          "na hun akkoord sturen we een nieuwe stoel."),
         ("note", "sam", "Claim DHL 88213-NL ingediend, antwoord binnen 3 werkdagen."),
@@ -150,9 +150,9 @@ TICKETS = [
         ("status", "solved"), ("status", "closed"),
     ]),
     Spec("tomasz", "facebook", "", "piotr", "Returns", ["exchange"], [
-        ("in", 2, "Cześć, zamówiłem bluzę w rozmiarze M, a przyszła S. Jak mogę ją wymienić?"),
+        ("in", 0.9, "Cześć, zamówiłem bluzę w rozmiarze M, a przyszła S. Jak mogę ją wymienić?"),
         ("out", "piotr", "Cześć Tomasz, przepraszamy! Wyślemy M, a S odeślij w tej paczce."),
-        ("in", 1, "Super, a kiedy przyjedzie kurier po paczkę?"),
+        ("in", 0.4, "Super, a kiedy przyjedzie kurier po paczkę?"),
     ]),
     Spec("aga", "chat", "", "anna", "Support", ["discount"], [
         ("in", 8, "Dzień dobry, kod rabatowy LATO20 nie działa w koszyku."),
