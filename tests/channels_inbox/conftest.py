@@ -111,3 +111,27 @@ def imap_server():  # type: ignore[no-untyped-def]
         proc.terminate()
         proc.wait(10)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def process_on_worker(worker):  # type: ignore[no-untyped-def]
+    """Hand a stored receipt to a real worker process (as the webhook's task would) and wait
+    until it leaves the pending states; fails with the worker's log if it is not done."""
+    from channels_inbox.models import ReceiptState
+    from helpdesk.celery import app
+
+    queue, log = worker
+    app.conf.task_always_eager = False
+
+    def process(receipt):  # type: ignore[no-untyped-def]
+        app.send_task("channels_inbox.process_receipt", args=[receipt.pk], queue=queue)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            receipt.refresh_from_db()
+            if receipt.state not in (ReceiptState.PENDING, ReceiptState.PROCESSING):
+                break
+            time.sleep(0.2)
+        assert receipt.state == ReceiptState.DONE, log.read_text()
+        return receipt
+
+    return process
