@@ -138,3 +138,20 @@ def test_running_twice_changes_nothing() -> None:
 
     assert output.strip() == "demo data already present"
     assert counts() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_replies_are_delivered_history_and_real_senders_come_back() -> None:
+    from tickets.senders import get_sender
+
+    before = {channel: get_sender(channel) for channel in Channel.values}
+    seed()  # commits for real, so the delivery tasks run as they do under `make run`
+
+    outbound = Message.objects.filter(direction=Direction.OUTBOUND)
+    assert not outbound.filter(delivery_state="failed").exists(), list(
+        outbound.filter(delivery_state="failed").values_list("channel", "delivery_error")
+    )
+    social = outbound.exclude(channel__in=[Channel.EMAIL, Channel.PHONE])
+    assert social.exists()
+    assert set(social.values_list("delivery_state", flat=True)) == {"sent"}
+    assert {channel: get_sender(channel) for channel in Channel.values} == before

@@ -12,6 +12,7 @@ import contextlib
 import io
 import itertools
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -25,7 +26,8 @@ from rest_framework.authtoken.models import Token
 
 from customers.models import Customer, Identity, Organisation
 from customers.services import customer_resolve, identity_add
-from tickets.models import CHANNEL_IDENTITY_KIND, Message, Team, Ticket
+from tickets import senders
+from tickets.models import CHANNEL_IDENTITY_KIND, Channel, Message, Team, Ticket
 from tickets.services import (
     InboundMessage,
     call_log,
@@ -203,6 +205,35 @@ TICKETS = [
 ]  # fmt: skip
 
 
+class _HistorySender:
+    """The demo's chat and social replies are history: they were delivered long ago. The
+    demo has no Meta accounts or live chat visitors, so the real senders could only fail."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+
+    def send(self, message: Message) -> senders.SendResult:
+        return senders.SendResult(provider_message_id=f"demo-{self.channel}-{message.pk}")
+
+
+@contextlib.contextmanager
+def _history_senders() -> Iterator[None]:
+    """Email keeps its real sender (the console backend); every other channel gets a
+    `_HistorySender` while the demo is seeded, and its own sender back afterwards."""
+    channels = [c for c in Channel.values if c not in (Channel.EMAIL, Channel.PHONE)]
+    saved = {c: senders.get_sender(c) for c in channels}
+    for channel in channels:
+        senders.register_sender(_HistorySender(channel))
+    try:
+        yield
+    finally:
+        for channel, sender in saved.items():
+            if sender is None:
+                senders.unregister_sender(channel)
+            else:
+                senders.register_sender(sender)
+
+
 class Command(BaseCommand):
     help = "Create demo users, teams, customers and tickets on every channel (once)."
 
@@ -217,7 +248,11 @@ class Command(BaseCommand):
         app.conf.task_always_eager = True
         try:
             # The console mail backend would print every demo email reply; keep output short.
-            with contextlib.redirect_stdout(io.StringIO()), transaction.atomic():
+            with (
+                contextlib.redirect_stdout(io.StringIO()),
+                _history_senders(),
+                transaction.atomic(),
+            ):
                 self._seed()
         finally:
             app.conf.task_always_eager = was_eager
