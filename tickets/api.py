@@ -191,6 +191,9 @@ class MessageSerializer(serializers.ModelSerializer):
     mime_defects = serializers.SerializerMethodField(
         help_text="What the email parser had to work around (malformed MIME), if anything"
     )
+    omitted_attachments = serializers.SerializerMethodField(
+        help_text="Attachments the customer sent that were not stored (over the size limit)"
+    )
 
     class Meta:
         model = Message
@@ -217,6 +220,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "attachments",
             "full_text",
             "mime_defects",
+            "omitted_attachments",
             "sent_by_customer_at",
             "created_at",
         ]
@@ -227,6 +231,9 @@ class MessageSerializer(serializers.ModelSerializer):
 
     def get_mime_defects(self, message: Message) -> list[str]:
         return list(message.meta.get("mime_defects", []))
+
+    def get_omitted_attachments(self, message: Message) -> list[str]:
+        return list(message.meta.get("omitted_attachments", []))
 
     def get_identity(self, message: Message) -> dict[str, Any] | None:
         identity = message.identity

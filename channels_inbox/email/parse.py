@@ -70,6 +70,9 @@ class ParsedEmail:
     defects: list[str] = field(default_factory=list)
     ticket_number: int | None = None
     raw_size: int = 0
+    # Attachments not stored (over the size limit), as "name (size)": the agent must know the
+    # customer sent them, so they can ask for another way.
+    omitted_attachments: list[str] = field(default_factory=list)
 
 
 # --- guards --------------------------------------------------------------------------------
@@ -345,6 +348,7 @@ def parse_email(raw: bytes, limits: Limits = Limits()) -> ParsedEmail:
     from_name, from_address = senders[0]
     subject = _header(message, "Subject")
     text, html, attachments = "", "", []
+    omitted: list[str] = []
     for part, _depth in parts:
         if part.is_multipart():
             continue
@@ -359,7 +363,10 @@ def parse_email(raw: bytes, limits: Limits = Limits()) -> ParsedEmail:
             continue
         elif filename or disposition in ("attachment", "inline") or part.get("Content-ID"):
             content = part.get_payload(decode=True)
-            if not isinstance(content, bytes) or len(content) > limits.max_attachment_bytes:
+            if not isinstance(content, bytes):
+                continue
+            if len(content) > limits.max_attachment_bytes:
+                omitted.append(f"{filename or 'attachment'} ({len(content) / 1048576:.1f} MB)")
                 continue
             attachments.append(
                 ParsedAttachment(
@@ -413,6 +420,7 @@ def parse_email(raw: bytes, limits: Limits = Limits()) -> ParsedEmail:
         ticket_number=int(number.group(1)) if number else None,
         raw_size=len(raw),
         defects=_defects(parts),
+        omitted_attachments=omitted,
     )
 
 

@@ -158,6 +158,8 @@ def email_to_inbound(
         meta["forwarded_by"] = parsed.from_address
     if parsed.defects:
         meta["mime_defects"] = parsed.defects
+    if parsed.omitted_attachments:
+        meta["omitted_attachments"] = parsed.omitted_attachments
     return InboundMessage(
         channel="email",
         identity_kind="email",

@@ -219,3 +219,25 @@ def test_same_raw_message_through_two_esps_is_one_message(
     assert InboundReceipt.objects.count() == 2
     assert Message.objects.count() == 1
     assert Ticket.objects.count() == 1
+
+
+def test_an_attachment_over_the_limit_is_named_on_the_message_not_dropped_silently(
+    api, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"] = "Bram Smit <bram@example.test>"
+    mail["To"] = "support@shop.test"
+    mail["Subject"] = "Video van de schade"
+    mail["Message-ID"] = "<video-1@example.test>"
+    mail.set_content("Hierbij de video en de bon.")
+    mail.add_attachment(b"%PDF-1.4 bon", maintype="application", subtype="pdf", filename="bon.pdf")
+    video = b"\x00" * (16 * 1024 * 1024)  # over the 15 MB attachment limit, under 25 MB raw
+    mail.add_attachment(video, maintype="video", subtype="mp4", filename="schade.mp4")
+
+    _deliver(django_capture_on_commit_callbacks, mail.as_bytes(), "postmark")
+    _ticket, message = _latest_message_via_api(api, "bram@example.test")
+    assert message["body_text"] == "Hierbij de video en de bon."
+    assert [a["filename"] for a in message["attachments"]] == ["bon.pdf"]
+    assert message["omitted_attachments"] == ["schade.mp4 (16.0 MB)"]
