@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -61,6 +62,9 @@ from tickets.permissions import is_agent
 # Presence entries live PRESENCE_TTL seconds; an open socket refreshes them well before.
 HEARTBEAT_SECONDS = selectors.PRESENCE_TTL // 3
 MAX_FRAME = 20_000
+# A widget sends a typing frame per keystroke; the other side needs a change of state, or a
+# reminder every few seconds that it still holds, not a fan-out per key.
+TYPING_REPEAT_SECONDS = 3.0
 
 
 def _origin(scope: dict[str, Any]) -> str:
@@ -78,6 +82,19 @@ async def _heartbeat(touch: Any) -> None:
 
 class _JsonConsumer(AsyncJsonWebsocketConsumer):
     heartbeat: asyncio.Task[None] | None = None
+    _typing_sent: dict[object, tuple[bool, float]] | None = None
+
+    def typing_due(self, key: object, typing: bool) -> bool:
+        """Whether a typing frame is worth passing on: the state changed, or "still typing"
+        after TYPING_REPEAT_SECONDS. Kept per socket: no shared state is needed for this."""
+        if self._typing_sent is None:
+            self._typing_sent = {}
+        now = time.monotonic()
+        last = self._typing_sent.get(key)
+        if last is not None and last[0] == typing and now - last[1] < TYPING_REPEAT_SECONDS:
+            return False
+        self._typing_sent[key] = (typing, now)
+        return True
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         # A malformed or oversized frame gets an error, not a crashed socket.
@@ -152,11 +169,11 @@ class ChatVisitorConsumer(_JsonConsumer):
             )
             await self.send_json({"type": "answered", "payload": payload, "recorded": recorded})
         elif kind == "typing":
-            await database_sync_to_async(chat_services.chat_visitor_typing)(
-                conversation_id=self.conversation_id,
-                ticket_id=self.ticket_id,
-                typing=bool(content.get("typing")),
-            )
+            typing = bool(content.get("typing"))
+            if self.typing_due(self.ticket_id, typing):
+                await database_sync_to_async(chat_services.chat_visitor_typing)(
+                    conversation_id=self.conversation_id, ticket_id=self.ticket_id, typing=typing
+                )
         else:
             await self.error("bad_frame", f"unknown frame type {kind!r}")
 
@@ -281,10 +298,13 @@ class ChatAgentConsumer(_JsonConsumer):
         if ticket_id <= 0:
             await self.error("bad_frame", "typing needs the ticket id")
             return
+        typing = bool(content.get("typing"))
+        if not self.typing_due(ticket_id, typing):
+            return
         await database_sync_to_async(chat_services.chat_agent_typing)(
             ticket_id=ticket_id,
             agent_name=self.user.first_name or self.user.get_username(),
-            typing=bool(content.get("typing")),
+            typing=typing,
         )
 
     async def chat_event(self, event: dict[str, Any]) -> None:

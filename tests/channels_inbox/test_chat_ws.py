@@ -357,6 +357,27 @@ async def test_typing_goes_both_ways(widget: ChatWidget, agent: Any) -> None:
         await socket.disconnect()
 
 
+async def test_a_typing_frame_per_keystroke_reaches_agents_as_changes_of_state(
+    widget: ChatWidget, agent: Any
+) -> None:
+    communicator = visitor()
+    await start(communicator)
+    ack = await say(communicator, "k-1", "Question")
+    ticket_id = (await sync_to_async(Message.objects.get)(pk=ack["message"])).ticket_id
+    watcher = await agent_socket(agent, f"/ws/tickets/{ticket_id}/")
+
+    for _ in range(30):
+        await communicator.send_json_to({"type": "typing", "typing": True})
+    await communicator.send_json_to({"type": "typing", "typing": False})
+    frames = []
+    while not frames or frames[-1]["data"]["typing"] is not False:
+        frames.append(await until(watcher, {"event": "chat.typing"}))
+    assert [frame["data"]["typing"] for frame in frames] == [True, False]
+    assert await watcher.receive_nothing(timeout=0.3)
+    for socket in (communicator, watcher):
+        await socket.disconnect()
+
+
 async def test_a_reply_to_a_visitor_who_left_goes_out_by_email_too(
     widget: ChatWidget, api: Any
 ) -> None:
