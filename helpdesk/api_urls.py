@@ -12,6 +12,7 @@ from tickets.api import (
     MessageViewSet,
     TeamViewSet,
     TicketViewSet,
+    attachment_download,
     customer_merge,
     customer_merge_suggestions,
 )
@@ -35,6 +36,7 @@ urlpatterns = [
         customer_merge_suggestions,
         name="customer-merge-suggestions",
     ),
+    path("attachments/<int:pk>/", attachment_download, name="attachment-download"),
     path("calls/", call_create, name="call-create"),
     path("tickets/<int:ticket_pk>/todos/", todo_list, name="ticket-todos"),
     path("tickets/<int:ticket_pk>/todos/<int:pk>/done/", todo_done, name="ticket-todo-done"),

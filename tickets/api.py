@@ -8,8 +8,10 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
+from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
@@ -173,11 +175,16 @@ class TicketCreateSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    url = serializers.FileField(source="file", read_only=True)
+    url = serializers.SerializerMethodField(help_text="Download link (agents only)")
 
     class Meta:
         model = Attachment
         fields = ["id", "filename", "content_type", "size", "content_id", "is_inline", "url"]
+
+    def get_url(self, attachment: Attachment) -> str:
+        url = reverse("attachment-download", kwargs={"pk": attachment.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -578,3 +585,27 @@ def customer_merge_suggestions(request: Request, pk: int) -> Response:
     customer = _customer_or_404(pk)
     suggestions = selectors.customer_merge_suggestions(customer=customer)
     return Response({"results": MergeSuggestionSerializer(suggestions, many=True).data})
+
+
+@extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=["tickets"])
+@api_view(["GET"])
+@permission_classes([IsAgent])
+def attachment_download(request: Request, pk: int) -> FileResponse:
+    """A file a customer sent (or an agent attached), as it was stored. Always served as a
+    download in a sandbox: a customer's HTML or SVG must never run in our origin."""
+    attachment = Attachment.objects.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404("No such attachment")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
