@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
@@ -43,3 +45,19 @@ def imap_poll(account_id: int) -> None:
 def imap_poll_all() -> None:
     for account_id in services.imap_accounts_due():
         imap_poll.delay(account_id)
+
+
+@shared_task(
+    name="channels_inbox.fetch_media",
+    bind=True,
+    ignore_result=True,
+    acks_late=True,
+    max_retries=5,
+    soft_time_limit=120,
+)
+def fetch_media(self: Any, message_id: int) -> None:
+    """Files sent on Meta channels, fetched while their links still work. Retries back off
+    from one minute to about half an hour; the last attempt names what it could not fetch."""
+    final = self.request.retries >= self.max_retries
+    if services.meta_media_fetch(message_id=message_id, final=final):
+        raise self.retry(countdown=60 * 2**self.request.retries)

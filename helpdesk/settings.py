@@ -230,6 +230,11 @@ HELPDESK_DEFAULT_PHONE_REGION = os.environ.get("HELPDESK_DEFAULT_PHONE_REGION", 
 HELPDESK_CLOSE_SOLVED_AFTER_DAYS = int(os.environ.get("HELPDESK_CLOSE_SOLVED_AFTER_DAYS", "4"))
 # Inbound mails per sender per hour before the rest are kept but not ingested (mail storms).
 HELPDESK_EMAIL_SENDER_LIMIT = int(os.environ.get("HELPDESK_EMAIL_SENDER_LIMIT", "30"))
+# Largest file kept from a customer (email attachments, Meta media); larger ones are named on
+# the message instead.
+HELPDESK_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("HELPDESK_ATTACHMENT_MAX_BYTES", str(15 * 1024 * 1024))
+)
 # Outbound delivery retries before a message is marked failed.
 HELPDESK_SEND_MAX_ATTEMPTS = int(os.environ.get("HELPDESK_SEND_MAX_ATTEMPTS", "5"))
 

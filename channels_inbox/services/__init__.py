@@ -27,7 +27,12 @@ from channels_inbox.services.email import (
     receipts_due,
     request_headers,
 )
-from channels_inbox.services.meta import MetaRefused, meta_receipt_outcomes, meta_webhook_store
+from channels_inbox.services.meta import (
+    MetaRefused,
+    meta_media_fetch,
+    meta_receipt_outcomes,
+    meta_webhook_store,
+)
 from channels_inbox.services.phone import (
     phone_call_record,
     phone_receipt_outcomes,
@@ -51,6 +56,7 @@ __all__ = [
     "email_tracking_event",
     "imap_accounts_due",
     "imap_poll",
+    "meta_media_fetch",
     "meta_receipt_outcomes",
     "meta_webhook_store",
     "phone_call_record",

@@ -25,6 +25,7 @@ from channels_inbox import imap
 from channels_inbox.email.parse import (
     EmailParseError,
     EmailRejected,
+    Limits,
     ParsedEmail,
     parse_email,
     raw_bytes,
@@ -207,7 +208,7 @@ def email_ingest(*, raw: bytes, provider: str) -> tuple[str, str, int | None]:
     Lists never open tickets; bounces mark the outbound message failed; auto-replies are
     kept only on the conversation they answer. Raises EmailRejected / EmailParseError.
     """
-    parsed = parse_email(raw)
+    parsed = parse_email(raw, Limits(max_attachment_bytes=settings.HELPDESK_ATTACHMENT_MAX_BYTES))
     digest = hashlib.sha256(raw).hexdigest()
     if parsed.is_bounce:
         bounced = message_mark_bounced(

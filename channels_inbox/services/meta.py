@@ -7,9 +7,12 @@ import json
 import logging
 from datetime import timedelta
 
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from channels_inbox.adapters import meta as adapter
+from channels_inbox.adapters import meta_media
 from channels_inbox.models import InboundReceipt, ReceiptState, SocialAccount
 from channels_inbox.selectors import social_accounts_active, social_outbound_ids_until
 from channels_inbox.services.email import (
@@ -19,9 +22,12 @@ from channels_inbox.services.email import (
 )
 from customers.normalise import InvalidIdentity
 from tickets.answers import Answer, answer_handle
+from tickets.models import Message
 from tickets.services import (
+    InboundAttachment,
     InboundMessage,
     IngestSkipped,
+    message_attachments_add,
     message_delivery_update,
     message_ingest,
 )
@@ -111,8 +117,66 @@ def _ingest(event: adapter.MetaInbound, account: SocialAccount) -> Outcome:
         )
     except IngestSkipped as exc:
         return ReceiptState.IGNORED, str(exc), None
+    if not result.duplicate and meta_media.media_items(data.meta):
+        from channels_inbox.tasks import fetch_media
+
+        message_id = result.message.pk
+        transaction.on_commit(lambda: fetch_media.delay(message_id))
     note = f"duplicate of message {result.message.pk}" if result.duplicate else ""
     return ReceiptState.DONE, note, result.message.pk
+
+
+def meta_media_fetch(*, message_id: int, final: bool = False) -> int:
+    """Copy the files of one inbound Meta message into our storage, each once. A file that
+    can never be fetched (expired, refused, too large) is named on the message with the
+    reason; one that may come later is left for a retry, or named too when `final`.
+    Returns how many files are left for a retry."""
+    message = Message.objects.filter(pk=message_id).only("meta", "channel").first()
+    if message is None:
+        return 0
+    settled = set(message.meta.get("media_settled", []))
+    account = (
+        SocialAccount.objects.filter(pk=message.meta.get("social_account")).first()
+        if message.meta.get("social_account")
+        else None
+    )
+    left = 0
+    for item in meta_media.media_items(message.meta):
+        if item.key in settled:
+            continue
+        label = item.filename or item.kind
+        try:
+            if item.media_id and account is None:
+                raise meta_media.MediaGone("the account it came to is no longer configured")
+            fetched = meta_media.media_fetch(
+                item,
+                token=account.access_token if account else "",
+                max_bytes=settings.HELPDESK_ATTACHMENT_MAX_BYTES,
+            )
+        except meta_media.MediaGone as exc:
+            message_attachments_add(message_id=message_id, key=item.key, omitted=f"{label}: {exc}")
+            logger.warning("message %s: %s not stored: %s", message_id, item.key, exc)
+            continue
+        except meta_media.MediaLater as exc:
+            if not final:
+                left += 1
+                logger.info("message %s: %s, will retry: %s", message_id, item.key, exc)
+                continue
+            message_attachments_add(
+                message_id=message_id, key=item.key, omitted=f"{label}: gave up: {exc}"
+            )
+            logger.warning("message %s: gave up on %s: %s", message_id, item.key, exc)
+            continue
+        message_attachments_add(
+            message_id=message_id,
+            key=item.key,
+            attachment=InboundAttachment(
+                filename=fetched.filename,
+                content=fetched.content,
+                content_type=fetched.content_type,
+            ),
+        )
+    return left
 
 
 def _status(event: adapter.MetaStatus) -> Outcome:

@@ -249,7 +249,8 @@ def test_messenger_sample_becomes_a_ticket(api, social, post) -> None:  # type: 
     assert receipt.message_ids == [stored.pk]
 
 
-def test_messenger_attachment_quick_reply_and_echo(api, social, post) -> None:  # type: ignore[no-untyped-def]
+def test_messenger_attachment_quick_reply_and_echo(api, social, post, files) -> None:  # type: ignore[no-untyped-def]
+    files.get(CDN_IMAGE).respond(200, content=JPEG)
     for name in (
         "messenger_text.json",
         "messenger_attachment.json",
@@ -313,7 +314,9 @@ def test_whatsapp_from_a_number_that_called_joins_the_same_customer_and_ticket( 
     assert ticket["unanswered_contacts"] == 2
 
 
-def test_whatsapp_image_and_button_reply(api, social, post) -> None:  # type: ignore[no-untyped-def]
+def test_whatsapp_image_and_button_reply(api, social, post, files) -> None:  # type: ignore[no-untyped-def]
+    files.get(f"{GRAPH}/{WA_MEDIA_ID}").respond(200, json={"url": WA_DOWNLOAD})
+    files.get(WA_DOWNLOAD).respond(200, content=JPEG)
     for name in ("whatsapp_text.json", "whatsapp_image.json", "whatsapp_button_reply.json"):
         assert post(sample(name)).status_code == 200, name
     ticket = only_ticket(api, "whatsapp")
@@ -639,3 +642,116 @@ def test_a_deactivated_account_fails_the_send(  # type: ignore[no-untyped-def]
     assert message.delivery_state == DeliveryState.FAILED
     assert message.delivery_error == "no active Messenger account is configured to send from"
     assert route.call_count == 0
+
+
+# --- files customers send: copied into our storage while the links still work ---------------
+
+CDN_IMAGE = "https://scontent.xx.fbcdn.net/v/t1.15752-9/432158_doos_kapot_n.jpg?_nc_cat=1&oh=00_AfB1&oe=6A1C2F3B"
+WA_MEDIA_ID = "1003383421387256"
+WA_DOWNLOAD = f"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={WA_MEDIA_ID}"
+JPEG = b"\xff\xd8\xff\xe0" + b"doos" * 500
+
+
+@pytest.fixture
+def files():  # type: ignore[no-untyped-def]
+    """Meta's CDN and Graph API, faked; nothing else may be called."""
+    with respx.mock(assert_all_called=False) as mock:
+        yield mock
+
+
+def attachments_of(api, channel: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    (message,) = [m for m in messages_of(api, only_ticket(api, channel)["id"]) if m["attachments"]]
+    return message["attachments"]
+
+
+def test_a_messenger_photo_is_copied_from_the_cdn_without_our_token(  # type: ignore[no-untyped-def]
+    api, social, post, files
+) -> None:
+    cdn = files.get(CDN_IMAGE).respond(200, content=JPEG, headers={"content-type": "image/jpeg"})
+    assert post(sample("messenger_attachment.json")).status_code == 200
+
+    [photo] = attachments_of(api, "facebook")
+    assert (photo["filename"], photo["content_type"], photo["size"]) == (
+        "432158_doos_kapot_n.jpg",
+        "image/jpeg",
+        len(JPEG),
+    )
+    download = api.get(photo["url"])
+    assert download.getvalue() == JPEG
+    assert download["Content-Disposition"] == 'attachment; filename="432158_doos_kapot_n.jpg"'
+    assert download["Content-Security-Policy"] == "sandbox"
+    assert Client().get(photo["url"]).status_code in (401, 403)  # customers' files: agents only
+    assert api.get("/api/v1/attachments/999999/").status_code == 404
+    assert "authorization" not in cdn.calls.last.request.headers
+    # Delivered again by Meta: nothing fetched twice.
+    assert post(sample("messenger_attachment.json")).status_code == 200
+    assert cdn.call_count == 1
+
+
+def test_a_whatsapp_photo_is_resolved_and_fetched_with_the_numbers_token(  # type: ignore[no-untyped-def]
+    api, social, post, files
+) -> None:
+    lookup = files.get(f"{GRAPH}/{WA_MEDIA_ID}").respond(
+        200, json={"url": WA_DOWNLOAD, "mime_type": "image/jpeg", "id": WA_MEDIA_ID}
+    )
+    download = files.get(WA_DOWNLOAD).respond(200, content=JPEG)
+    assert post(sample("whatsapp_image.json")).status_code == 200
+
+    [photo] = attachments_of(api, "whatsapp")
+    assert (photo["filename"], photo["content_type"]) == ("image.jpg", "image/jpeg")
+    for route in (lookup, download):
+        assert route.calls.last.request.headers["authorization"] == "Bearer token-whatsapp-secret"
+
+
+def test_an_expired_link_is_named_on_the_message(api, social, post, files) -> None:  # type: ignore[no-untyped-def]
+    files.get(CDN_IMAGE).respond(403)
+    assert post(sample("messenger_attachment.json")).status_code == 200
+    (message,) = messages_of(api, only_ticket(api, "facebook")["id"])
+    assert message["attachments"] == []
+    assert message["omitted_attachments"] == ["image: the file server answered 403"]
+    # The link stays in the text, for what it is still worth.
+    assert message["body_text"].startswith("[image] https://scontent.xx.fbcdn.net/")
+
+
+def test_a_file_over_the_limit_is_named_not_stored(api, social, post, files, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.HELPDESK_ATTACHMENT_MAX_BYTES = 1000
+    files.get(f"{GRAPH}/{WA_MEDIA_ID}").respond(200, json={"url": WA_DOWNLOAD})
+    files.get(WA_DOWNLOAD).respond(200, content=JPEG)  # 2004 bytes
+    assert post(sample("whatsapp_image.json")).status_code == 200
+    image = Message.objects.get(body_text__startswith="Zo kwam")
+    assert image.attachments.count() == 0
+    assert image.meta["omitted_attachments"] == ["image: too large: 2.0 KB (limit 1.0 KB)"]
+
+
+@pytest.fixture
+def retries_inline():  # type: ignore[no-untyped-def]
+    """Eager tasks retry inline (Celery re-applies them) only when errors do not propagate."""
+    from helpdesk.celery import app
+
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = True
+
+
+def test_a_cdn_hiccup_is_retried_and_the_file_stored_once(  # type: ignore[no-untyped-def]
+    api, social, post, files, retries_inline
+) -> None:
+    cdn = files.get(CDN_IMAGE)
+    cdn.side_effect = [
+        httpx.Response(503),
+        httpx.ConnectTimeout("slow"),
+        httpx.Response(200, content=JPEG, headers={"content-type": "image/jpeg"}),
+    ]
+    assert post(sample("messenger_attachment.json")).status_code == 200
+    assert cdn.call_count == 3
+    assert [a["size"] for a in attachments_of(api, "facebook")] == [len(JPEG)]
+
+
+def test_a_cdn_that_never_recovers_is_given_up_and_named(  # type: ignore[no-untyped-def]
+    api, social, post, files, retries_inline
+) -> None:
+    cdn = files.get(CDN_IMAGE).respond(502)
+    assert post(sample("messenger_attachment.json")).status_code == 200
+    assert cdn.call_count == 6  # the first try and five retries
+    (message,) = messages_of(api, only_ticket(api, "facebook")["id"])
+    assert message["omitted_attachments"] == ["image: gave up: the file server answered 502"]

@@ -15,6 +15,7 @@ from tickets.services.ingest import (
     InboundMessage,
     IngestResult,
     IngestSkipped,
+    message_attachments_add,
     message_ingest,
 )
 from tickets.services.outbox import (
@@ -70,6 +71,7 @@ __all__ = [
     "call_log_new",
     "call_record_outbound",
     "customers_merge",
+    "message_attachments_add",
     "message_deliver",
     "message_delivery_update",
     "message_ingest",

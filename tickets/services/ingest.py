@@ -261,6 +261,39 @@ def _attach(message: Message, item: InboundAttachment) -> Attachment:
     return attachment
 
 
+def message_attachments_add(
+    *,
+    message_id: int,
+    key: str,
+    attachment: InboundAttachment | None = None,
+    omitted: str = "",
+) -> bool:
+    """Add a file fetched after the message was stored (a channel that sends links, not
+    files), or the reason it could not be fetched. `key` names the file within the message:
+    a key already settled is skipped, so a retried or doubled fetch stores it once. Returns
+    whether anything changed."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        settled = list(message.meta.get("media_settled", []))
+        if key in settled:
+            return False
+        message.meta = {**message.meta, "media_settled": [*settled, key]}
+        data: dict[str, Any] = {"message": message.pk}
+        if attachment is not None:
+            data["attachment"] = _attach(message, attachment).pk
+        if omitted:
+            message.meta["omitted_attachments"] = [
+                *message.meta.get("omitted_attachments", []),
+                omitted,
+            ]
+            data["omitted"] = omitted
+        message.save(update_fields=["meta"])
+        realtime.publish_ticket_event(
+            ticket_id=message.ticket_id, event="message.attachments", data=data
+        )
+    return True
+
+
 def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: datetime) -> None:
     if message.is_automatic:
         # Not a contact by the customer: no status change, no chasing, no new clock.
