@@ -59,5 +59,10 @@ def fetch_media(self: Any, message_id: int) -> None:
     """Files sent on Meta channels, fetched while their links still work. Retries back off
     from one minute to about half an hour; the last attempt names what it could not fetch."""
     final = self.request.retries >= self.max_retries
-    if services.meta_media_fetch(message_id=message_id, final=final):
+    try:
+        left = services.meta_media_fetch(message_id=message_id, final=final)
+    except SoftTimeLimitExceeded:
+        # A file server dripping bytes: what is settled stays settled, the rest goes again.
+        left = 0 if final else 1
+    if left:
         raise self.retry(countdown=60 * 2**self.request.retries)
