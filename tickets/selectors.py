@@ -63,6 +63,14 @@ def event_list(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     return TicketEvent.objects.filter(ticket=ticket).select_related("actor")
 
 
+def managers() -> list[Any]:
+    """Who hears of escalations no single team owns (breaches, unowned low ratings): the
+    active members of the Managers group."""
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(groups__name="Managers", is_active=True))
+
+
 def team_list() -> QuerySet[Team]:
     return Team.objects.select_related("lead").prefetch_related("members")
 

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
@@ -28,6 +26,7 @@ from surveys.services.delivery import (
     survey_from_token,
     survey_url,
 )
+from tickets import selectors as ticket_selectors
 from tickets.answers import Answer
 from tickets.models import EventKind, NotificationKind
 from tickets.services import (
@@ -56,8 +55,7 @@ def _team_leads_or_managers(survey: Survey) -> list[Any]:
     if team is not None and team.lead_id is not None and team.lead is not None:
         return [team.lead]
     # No team lead to tell: the managers hear of it.
-    users = get_user_model().objects.filter(is_active=True)
-    return list(users.filter(Q(groups__name="Managers") | Q(is_superuser=True)).distinct())
+    return ticket_selectors.managers()
 
 
 def _recovery_open(survey: Survey, answer: SurveyAnswer) -> None:

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tickets import realtime
+from tickets import realtime, selectors
 from tickets.business_hours import Schedule, add_business_time, business_time_between, parse_weekly
 from tickets.models import (
     LIVE_TIMER_STATES,
@@ -377,7 +376,7 @@ def _breach_batch(timers: list[SlaTimer], now: datetime) -> list[SlaTimer]:
     events: list[TicketEvent] = []
     notes: list[Notification] = []
     raised: dict[int, list[int]] = {}
-    managers = _managers()
+    managers = selectors.managers()
     per_ticket: dict[int, list[SlaTimer]] = {}
     for timer in timers:
         timer.breached_at = now
@@ -440,10 +439,6 @@ def _assignee_or_team(ticket: Ticket) -> list[Any]:
         members = list(ticket.team.members.filter(is_active=True))
         return members or ([ticket.team.lead] if ticket.team.lead else [])
     return []
-
-
-def _managers() -> list[Any]:
-    return list(get_user_model().objects.filter(groups__name="Managers", is_active=True))
 
 
 def _leads_and(managers: list[Any], ticket: Ticket) -> list[Any]:
