@@ -38,11 +38,15 @@ def _live_ticket(ticket: Ticket) -> Ticket:
     return ticket
 
 
+def _check_not_merged(ticket: Ticket) -> None:
+    if ticket.merged_into_id is not None:
+        raise TicketError(f"ticket #{ticket.pk} was merged into #{ticket.merged_into_id}")
+
+
 def _check_writable(ticket: Ticket) -> None:
     if ticket.status == Status.CLOSED:
         raise TicketError(f"ticket #{ticket.pk} is closed; open a follow-up instead")
-    if ticket.merged_into_id is not None:
-        raise TicketError(f"ticket #{ticket.pk} was merged into #{ticket.merged_into_id}")
+    _check_not_merged(ticket)
 
 
 def _locked(ticket: Ticket) -> Ticket:

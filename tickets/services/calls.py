@@ -19,7 +19,7 @@ from tickets.models import CallDirection, Channel, Direction, EventKind, Message
 from tickets.services._common import TicketError, _event
 from tickets.services.ingest import InboundMessage, IngestResult, _open_ticket_of, message_ingest
 from tickets.services.properties import ticket_create
-from tickets.services.replies import call_log
+from tickets.services.replies import _check_call, call_log
 from tickets.services.todos import todo_add, todos_settle
 
 
@@ -150,10 +150,7 @@ def call_log_new(
     answered, it is the agent's reply and settles an open call-back.
     Raises `TicketError` for an unknown direction, a negative duration or a bad number.
     """
-    if direction not in CallDirection.values:
-        raise TicketError(f"call direction must be one of {', '.join(CallDirection.values)}")
-    if duration_seconds < 0:
-        raise TicketError("a call cannot last less than zero seconds")
+    _check_call(direction, duration_seconds)
     try:
         number = normalise_phone(phone, region=region)
     except InvalidIdentity as exc:

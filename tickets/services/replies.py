@@ -23,6 +23,7 @@ from tickets.models import (
 from tickets.selectors import WINDOW_CHANNELS, messaging_window
 from tickets.services._common import (
     TicketError,
+    _check_not_merged,
     _check_writable,
 )
 from tickets.services.ingest import _apply_inbound_to_ticket
@@ -154,6 +155,33 @@ def reply_create(
         raise TicketError(f"the customer has no {channel} identity to reply to")
     if template is None:
         _check_messaging_window(ticket, channel)
+    message = _outbound_queue(
+        ticket,
+        channel=channel,
+        recipient=recipient,
+        author=author,
+        body_text=body_text,
+        body_html=body_html,
+        is_automatic=is_automatic,
+        meta=meta,
+    )
+    _record_public_reply(ticket, message)
+    return message
+
+
+def _outbound_queue(
+    ticket: Ticket,
+    *,
+    channel: str,
+    recipient: Identity,
+    body_text: str,
+    author: Any | None = None,
+    body_html: str = "",
+    is_automatic: bool = False,
+    meta: dict[str, Any] | None = None,
+) -> Message:
+    """The outbox row (`message_deliver` sends it after commit; `outbox_sweep` re-drives
+    it if the task is lost) and the live update for the agents watching the ticket."""
     message = Message.objects.create(
         ticket=ticket,
         direction=Direction.OUTBOUND,
@@ -166,9 +194,8 @@ def reply_create(
         is_automatic=is_automatic,
         delivery_state=DeliveryState.QUEUED,
         next_attempt_at=timezone.now(),
-        meta=meta,
+        meta=meta or {},
     )
-    _record_public_reply(ticket, message)
     _enqueue_delivery(message.pk)
     realtime.publish_ticket_event(
         ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
@@ -182,12 +209,18 @@ def _enqueue_delivery(message_id: int) -> None:
     transaction.on_commit(lambda: deliver_message.delay(message_id))
 
 
+def _check_call(direction: str, duration_seconds: int) -> None:
+    if direction not in CallDirection.values:
+        raise TicketError(f"call direction must be one of {', '.join(CallDirection.values)}")
+    if duration_seconds < 0:
+        raise TicketError("a call cannot last less than zero seconds")
+
+
 @transaction.atomic
 def note_add(*, ticket: Ticket, author: Any, body_text: str) -> Message:
     """An internal note: never sent, never meets a response promise."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if ticket.merged_into_id is not None:
-        raise TicketError(f"ticket #{ticket.pk} was merged into #{ticket.merged_into_id}")
+    _check_not_merged(ticket)
     if not body_text.strip():
         raise TicketError("a note needs some text")
     message = Message.objects.create(
@@ -216,10 +249,7 @@ def call_log(
 ) -> Message:
     """A phone call the agent logs on a ticket. An answered outbound call is a human reply;
     an inbound call is a customer contact (and counts towards chasing)."""
-    if direction not in CallDirection.values:
-        raise TicketError(f"call direction must be one of {', '.join(CallDirection.values)}")
-    if duration_seconds < 0:
-        raise TicketError("a call cannot last less than zero seconds")
+    _check_call(direction, duration_seconds)
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
     _check_writable(ticket)
     phone = ticket.customer.identities.filter(kind__in=["phone", "whatsapp"]).first()

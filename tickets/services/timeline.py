@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from tickets import realtime
-from tickets.models import DeliveryState, Direction, Message, Notification, Status, Ticket
-from tickets.services._common import TicketError, _event
+from tickets.models import Message, Notification, Status, Ticket
+from tickets.services._common import TicketError, _check_not_merged, _event
 from tickets.services.replies import (
     REPLY_CHANNEL,
     _check_messaging_window,
-    _enqueue_delivery,
+    _outbound_queue,
     _recipient,
 )
 from tickets.services.sla import _notifications_create
@@ -55,29 +54,20 @@ def automatic_message_send(
     sender (e.g. `quick_replies` for Meta's buttons).
     """
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
-    if ticket.merged_into_id is not None:
-        raise TicketError(f"ticket #{ticket.pk} was merged into #{ticket.merged_into_id}")
+    _check_not_merged(ticket)
     channel = REPLY_CHANNEL.get(channel, channel)
     recipient = _recipient(ticket, channel, None)
     if recipient is None:
         raise TicketError(f"the customer has no {channel} identity to write to")
     _check_messaging_window(ticket, channel)
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Direction.OUTBOUND,
+    message = _outbound_queue(
+        ticket,
         channel=channel,
-        identity=recipient,
-        subject=ticket.subject,
+        recipient=recipient,
         body_text=body_text,
         is_automatic=True,
-        delivery_state=DeliveryState.QUEUED,
-        next_attempt_at=timezone.now(),
-        meta=meta or {},
+        meta=meta,
     )
     if ticket.status not in (Status.SOLVED, Status.CLOSED):
         ticket.save(update_fields=["updated_at"])
-    _enqueue_delivery(message.pk)
-    realtime.publish_ticket_event(
-        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
-    )
     return message

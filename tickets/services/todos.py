@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tickets import realtime
 from tickets.models import EventKind, Message, Ticket, Todo, TodoKind
-from tickets.services._common import TicketError, _event, _locked
+from tickets.services._common import TicketError, _check_not_merged, _event, _locked
 
 # Kinds of which a ticket holds at most one open to-do: a second missed call refreshes the
 # call-back instead of stacking another one the team would work twice.
@@ -37,8 +37,7 @@ def todo_add(
     if not text:
         raise TicketError("a to-do needs some text")
     ticket = _locked(ticket)
-    if ticket.merged_into_id is not None:
-        raise TicketError(f"ticket #{ticket.pk} was merged into #{ticket.merged_into_id}")
+    _check_not_merged(ticket)
     if kind in SINGLE_OPEN_KINDS:
         todo = ticket.todos.filter(kind=kind, done_at__isnull=True).order_by("id").first()
         if todo is not None:
