@@ -6,6 +6,8 @@ channel at app start (`register_sender`), like healthchecks' transports.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -58,3 +60,21 @@ def unregister_sender(channel: str) -> None:
 
 def get_sender(channel: str) -> Sender | None:
     return _registry.get(channel)
+
+
+@contextlib.contextmanager
+def senders_replaced(replacements: Iterable[Sender]) -> Iterator[None]:
+    """Send through `replacements` on their channels inside the block, and through whatever
+    was registered before (or nothing) after it, even when the block raises."""
+    replacements = list(replacements)
+    saved = {sender.channel: _registry.get(sender.channel) for sender in replacements}
+    for sender in replacements:
+        register_sender(sender)
+    try:
+        yield
+    finally:
+        for channel, previous in saved.items():
+            if previous is None:
+                unregister_sender(channel)
+            else:
+                register_sender(previous)

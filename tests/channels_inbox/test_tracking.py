@@ -32,16 +32,10 @@ def sent(settings, agent, django_capture_on_commit_callbacks) -> Message:  # typ
             result = super().send(message)
             return SendResult(provider_message_id=ESP_ID, thread_key=result.thread_key)
 
-    from tickets.senders import register_sender
+    from tickets.senders import senders_replaced
 
-    register_sender(AcceptedByEsp())
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            reply = reply_create(
-                ticket=ticket, author=agent, body_text="Your refund is on its way."
-            )
-    finally:
-        register_sender(email_adapter.EmailSender())
+    with senders_replaced([AcceptedByEsp()]), django_capture_on_commit_callbacks(execute=True):
+        reply = reply_create(ticket=ticket, author=agent, body_text="Your refund is on its way.")
     reply.refresh_from_db()
     assert reply.provider_message_id == ESP_ID
     return reply

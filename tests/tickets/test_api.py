@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import inbound
 from tickets.models import DeliveryState, Direction, Message, Status, Team
-from tickets.senders import SendResult, register_sender, unregister_sender
+from tickets.senders import SendResult, senders_replaced
 from tickets.services import message_ingest
 
 LIST_URLS = ["/api/v1/tickets/", "/api/v1/customers/", "/api/v1/teams/"]
@@ -119,8 +119,7 @@ def test_reply_goes_out_on_the_customers_latest_channel(
             sent.append(message)
             return SendResult(provider_message_id="wamid.out.1")
 
-    register_sender(FakeWhatsApp())
-    try:
+    with senders_replaced([FakeWhatsApp()]):
         ticket = message_ingest(data=inbound("email", value="lotte@example.nl")).ticket
         from customers.services import identity_add
 
@@ -132,8 +131,6 @@ def test_reply_goes_out_on_the_customers_latest_channel(
                 {"kind": "reply", "body_text": "Hoi Lotte!"},
                 format="json",
             )
-    finally:
-        unregister_sender("whatsapp")
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["channel"] == "whatsapp"

@@ -12,7 +12,6 @@ import contextlib
 import io
 import itertools
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -216,22 +215,11 @@ class _HistorySender:
         return senders.SendResult(provider_message_id=f"demo-{self.channel}-{message.pk}")
 
 
-@contextlib.contextmanager
-def _history_senders() -> Iterator[None]:
+def _history_senders() -> contextlib.AbstractContextManager[None]:
     """Email keeps its real sender (the console backend); every other channel gets a
     `_HistorySender` while the demo is seeded, and its own sender back afterwards."""
     channels = [c for c in Channel.values if c not in (Channel.EMAIL, Channel.PHONE)]
-    saved = {c: senders.get_sender(c) for c in channels}
-    for channel in channels:
-        senders.register_sender(_HistorySender(channel))
-    try:
-        yield
-    finally:
-        for channel, sender in saved.items():
-            if sender is None:
-                senders.unregister_sender(channel)
-            else:
-                senders.register_sender(sender)
+    return senders.senders_replaced(_HistorySender(channel) for channel in channels)
 
 
 class Command(BaseCommand):
