@@ -8,7 +8,6 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from channels_inbox import services
-from channels_inbox.models import InboundReceipt, ReceiptState
 
 
 @shared_task(
@@ -24,9 +23,7 @@ def process_receipt(receipt_id: int) -> None:
     try:
         services.receipt_process(receipt_id=receipt_id)
     except SoftTimeLimitExceeded:
-        InboundReceipt.objects.filter(pk=receipt_id).update(
-            state=ReceiptState.REJECTED, error="parsing took longer than 20 s"
-        )
+        services.receipt_timed_out(receipt_id=receipt_id, seconds=20)
 
 
 @shared_task(name="channels_inbox.receipt_sweep", ignore_result=True)

@@ -24,6 +24,7 @@ from channels_inbox.services.email import (
     receipt_handler_register,
     receipt_process,
     receipt_store,
+    receipt_timed_out,
     receipts_due,
     request_headers,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "receipt_handler_register",
     "receipt_process",
     "receipt_store",
+    "receipt_timed_out",
     "receipts_due",
     "request_headers",
 ]

@@ -325,6 +325,14 @@ def receipt_process(*, receipt_id: int) -> InboundReceipt | None:
     return receipt
 
 
+def receipt_timed_out(*, receipt_id: int, seconds: int) -> None:
+    """Processing hit the task's time limit: the receipt is kept, rejected and shown to the
+    admins with the reason, and is not re-driven (it would only time out again)."""
+    receipt = InboundReceipt.objects.filter(pk=receipt_id).first()
+    if receipt is not None:
+        _finish(receipt, ReceiptState.REJECTED, f"parsing took longer than {seconds} s")
+
+
 def receipts_due(*, limit: int = 200) -> list[int]:
     """Receipts whose task was lost (Redis flushed, worker killed): re-drive them."""
     now = timezone.now()

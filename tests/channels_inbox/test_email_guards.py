@@ -265,3 +265,32 @@ def test_hostile_fields_in_a_parsed_postmark_payload_are_refused_fast(
     receipt = InboundReceipt.objects.get()
     assert receipt.state == ReceiptState.REJECTED
     assert "over" in receipt.error
+
+
+@pytest.mark.django_db
+def test_a_receipt_that_hits_the_time_limit_is_kept_rejected_with_the_reason(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from channels_inbox import services, tasks
+    from channels_inbox.models import InboundReceipt, ReceiptState
+
+    receipt, _ = services.receipt_store(
+        provider="postmark",
+        view="",
+        path="/anymail/postmark/inbound/",
+        content_type="application/json",
+        body=b'{"RawEmail": "..."}',
+        headers={},
+    )
+
+    def too_slow(*, receipt_id: int) -> None:
+        raise SoftTimeLimitExceeded()  # what Celery raises in the task at soft_time_limit
+
+    monkeypatch.setattr(services, "receipt_process", too_slow)
+    tasks.process_receipt.delay(receipt.pk)
+
+    receipt = InboundReceipt.objects.get(pk=receipt.pk)
+    assert receipt.state == ReceiptState.REJECTED
+    assert receipt.error == "parsing took longer than 20 s"
+    assert receipt.processed_at is not None
+    assert bytes(receipt.body) == b'{"RawEmail": "..."}'
