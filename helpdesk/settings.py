@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +35,9 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-insecure-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# The trusted-proxy switch: on only when every request reaches us through our own reverse
+# proxy (docker/nginx.conf), which sets X-Forwarded-Proto and X-Forwarded-For itself.
+SECURE_TRUSTED_PROXY = env_bool("SECURE_TRUSTED_PROXY", False)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
@@ -56,10 +61,14 @@ INSTALLED_APPS = [
     "tickets",
     "channels_inbox",
     "surveys",
+    # Sign-in throttling (its own migrations); `helpdesk` connects project-wide receivers.
+    "axes",
+    "helpdesk.apps.HelpdeskConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +78,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "helpdesk.middleware.DatabaseBusyMiddleware",
+    # Turns axes' lockout flag into its response; axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -85,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -99,7 +112,9 @@ if env_bool("DATABASE_POOL", True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": int(os.environ.get("DATABASE_POOL_MAX", "10")),
-        "timeout": 10,
+        # Seconds a request waits for a free connection before PoolTimeout, which
+        # helpdesk.middleware answers with 503 + Retry-After (not a 500).
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -139,6 +154,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+# axes first (our subclass of AxesStandaloneBackend): it refuses a locked-out
+# account+address before any password is hashed. PasswordCheckBackend is ModelBackend with a
+# bound on concurrent password checks.
+AUTHENTICATION_BACKENDS = [
+    "helpdesk.auth_api.SigninLockoutBackend",
+    "helpdesk.auth_api.PasswordCheckBackend",
+]
+
+# --- Sign-in throttling (django-axes) -------------------------------------------------------
+# Every sign-in goes through django.contrib.auth.authenticate(request=...): the admin login,
+# POST /api/v1/auth/token/, and later the desk and portal sign-in pages.
+# Failures per account+address before a lock-out; the address alone gets
+# AXES_IP_FAILURE_LIMIT (looser: a shared office address has many agents).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "50"))
+# Two counters: account+address, address alone (helpdesk.auth_api.SigninFailureHandler).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+# Minutes a lock-out lasts (a failure during it starts it again).
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+# Counts live in Redis (the default cache), not in PostgreSQL: the database handler writes
+# and locks a row on every failure, in the very burst that must not tie up the pool.
+AXES_HANDLER = "helpdesk.auth_api.SigninFailureHandler"
+AXES_CLIENT_IP_CALLABLE = "helpdesk.auth_api.client_ip"
+AXES_LOCKOUT_CALLABLE = "helpdesk.auth_api.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Password checks at a time per process, and how long a sign-in waits for its turn
+# (helpdesk.auth_api.PasswordCheckBackend).
+HELPDESK_SIGNIN_CONCURRENCY = int(os.environ.get("HELPDESK_SIGNIN_CONCURRENCY", "2"))
+HELPDESK_SIGNIN_WAIT_SECONDS = float(os.environ.get("HELPDESK_SIGNIN_WAIT_SECONDS", "5"))
+# API tokens expire after this many hours (0: never); an expired one answers 401.
+HELPDESK_API_TOKEN_TTL_HOURS = int(os.environ.get("HELPDESK_API_TOKEN_TTL_HOURS", "720"))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("pl", "Polski")]
@@ -202,15 +248,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "helpdesk.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tickets.permissions.IsAgent"],
+    # JSON with a bound on nesting: 100,000 `[` is a 400, not a RecursionError (a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "helpdesk.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "helpdesk.pagination.IdCursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"user": "600/min"},
+    # Anonymous requests by address, signed-in ones by user; the token endpoint has its own.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
+        "user": os.environ.get("API_THROTTLE_USER", "600/min"),
+        "auth_token": os.environ.get("API_THROTTLE_SIGNIN", "20/min"),
+    },
+    # The address DRF throttles by: REMOTE_ADDR, or behind our own proxy the right-most
+    # X-Forwarded-For entry (by default DRF would trust whatever X-Forwarded-For says).
+    "NUM_PROXIES": 1 if SECURE_TRUSTED_PROXY else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Helpdesk API",
@@ -241,7 +305,41 @@ HELPDESK_SEND_MAX_ATTEMPTS = int(os.environ.get("HELPDESK_SEND_MAX_ATTEMPTS", "5
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto (is the request HTTPS?) and X-Forwarded-For (the client's address, for
+# throttling) are believed only behind our own reverse proxy, which overwrites them
+# (docker/nginx.conf). Without it anyone could claim HTTPS or any address.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_TRUSTED_PROXY else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The compose health checks call /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload is a commitment made on hstspreload.org for the whole domain; the
+    # operator opts in with SECURE_HSTS_PRELOAD=true, it is not ours to make by default.
+    "security.W021",
+    # drf-spectacular's schema hints, run by `check --deploy`: today only enum component
+    # naming (e.g. two `direction` choice sets become "DirectionFbdEnum"), cosmetic for the
+    # schema and not a deployment risk. Its W002 (schema errors) and E001 stay on.
+    "drf_spectacular.W001",
+]
+# Content-Security-Policy on every response (Django's own middleware). Scripts only from us
+# or with the request's nonce; styles from us or inline (Swagger UI's page and the chat
+# widget's shadow root carry inline styles, and style cannot run code); XHR and websockets
+# ('self' covers ws:/wss: to this host) only to us; no plugins, no framing.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LOGGING = {
     "version": 1,

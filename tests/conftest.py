@@ -38,6 +38,25 @@ def _fresh_channel_layer():  # type: ignore[no-untyped-def]
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_signin_counters() -> None:
+    """Sign-in failures (django-axes) and DRF throttle histories live in the shared Redis
+    cache under CACHE_KEY_PREFIX, which is fixed per run: without this, one test's wrong
+    passwords or request counts would lock out or throttle the next test's users. Deletes only
+    those keys (a cache.clear() would flush the whole Redis database: broker, channel layer)."""
+    import redis
+    from django.conf import settings
+
+    config = settings.CACHES["default"]
+    client = redis.Redis.from_url(config["LOCATION"])
+    prefix = config.get("KEY_PREFIX", "")
+    for pattern in (f"{prefix}:*:axes-*", f"{prefix}:*:throttle_*"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+    client.close()
+
+
 @pytest.fixture
 def agent(django_user_model):  # type: ignore[no-untyped-def]
     from django.contrib.auth.models import Group

@@ -100,8 +100,8 @@ def survey_answer(
 ) -> AnswerResult:
     """Record (or, within the change window, change) the customer's rating. Idempotent: the
     same rating again changes nothing (a double click records one answer). After the window
-    the answer is final and a different rating raises `SurveyError`. `comment=None` keeps
-    the stored comment."""
+    the answer is final and a different rating raises `SurveyError`. A change without a
+    comment (`None`, or blank: the survey page posts an empty box) keeps the stored comment."""
     now = now or timezone.now()
     if not 1 <= rating <= 5:
         raise SurveyError(gettext("Choose a rating from 1 to 5."))
@@ -136,7 +136,9 @@ def survey_answer(
         if rating <= 2:
             _recovery_open(survey, answer)
         return AnswerResult(answer, created=True, changed=False)
-    new_comment = answer.comment if comment is None else comment_text
+    # A second click on another rating in the email comes with an empty comment box; it must
+    # not erase what the customer wrote the first time.
+    new_comment = comment_text or answer.comment
     if answer.rating == rating and answer.comment == new_comment:
         return AnswerResult(answer, created=False, changed=False)
     if now > answer.final_at:
