@@ -55,6 +55,11 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
         return value
 
 
+# A target longer than a year is a typo; unbounded, 172383137479 was a 500 (the columns are
+# 32-bit integers).
+MAX_SLA_MINUTES = 366 * 24 * 60
+
+
 class SlaPolicySerializer(serializers.ModelSerializer):
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False
@@ -63,9 +68,15 @@ class SlaPolicySerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=list(PRIORITY_VALUES)), required=False
     )
     at_risk_percent = serializers.IntegerField(min_value=1, max_value=99, required=False)
-    first_response_minutes = serializers.IntegerField(min_value=1, required=False)
-    next_response_minutes = serializers.IntegerField(min_value=1, required=False)
-    resolution_minutes = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    first_response_minutes = serializers.IntegerField(
+        min_value=1, max_value=MAX_SLA_MINUTES, required=False
+    )
+    next_response_minutes = serializers.IntegerField(
+        min_value=1, max_value=MAX_SLA_MINUTES, required=False
+    )
+    resolution_minutes = serializers.IntegerField(
+        min_value=1, max_value=MAX_SLA_MINUTES, required=False, allow_null=True
+    )
 
     class Meta:
         model = SlaPolicy
@@ -172,6 +183,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = NotificationSerializer
     permission_classes = [IsAgent]
+    lookup_value_regex = r"\d+"  # `notifications/abc/read/` is a 404, not `int(pk)` failing
     pagination_class = NotificationPagination
 
     def get_queryset(self) -> QuerySet[Notification]:

@@ -1,14 +1,15 @@
 """`/webhooks/meta/`: Messenger, Instagram and WhatsApp Cloud API webhooks.
 
 GET is Meta's verify-token handshake. POST is checked (`X-Hub-Signature-256`), refused when it
-is for no configured account, stored as a receipt and answered at once; the
+is for no configured account, stored as a receipt and answered at once (a signed body that
+cannot be read, e.g. not JSON or nested too deep, is kept as a failed receipt and answered
+400); the
 `channels_inbox.process_receipt` task does the work (`services.meta_receipt_outcomes`).
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from channels_inbox import services
 from channels_inbox.adapters.meta import signature_valid
+from helpdesk.parsers import JSONTooDeep, json_loads_bounded
 
 logger = logging.getLogger(__name__)
 
@@ -46,19 +48,26 @@ def _receive(request: HttpRequest) -> HttpResponse:
     if not signature_valid(body=body, header=header, secret=settings.META_APP_SECRET):
         logger.warning("meta webhook: bad or missing X-Hub-Signature-256, refused")
         return _text("bad signature", 403)
+    path, content_type = request.path, request.META.get("CONTENT_TYPE", "")
+    headers = services.request_headers(request)
     try:
-        payload = json.loads(body)
-    except ValueError:
-        return _text("not JSON", 400)
-    if not isinstance(payload, dict):
-        return _text("not a JSON object", 400)
+        payload = json_loads_bounded(body)
+    except JSONTooDeep as exc:
+        payload, reason = None, str(exc)
+    except ValueError as exc:
+        payload, reason = None, f"not JSON: {exc}"
+    else:
+        reason = "" if isinstance(payload, dict) else "not a JSON object"
     try:
+        if not isinstance(payload, dict):
+            # Signed, so it is Meta's: keep it for the admins with the reason. Whom it is for
+            # cannot be told; the 400 says it will never be readable.
+            receipt, _ = services.meta_webhook_store_unreadable(
+                body=body, reason=reason, path=path, content_type=content_type, headers=headers
+            )
+            return _text(f"{reason} (kept as failed receipt {receipt.pk})", 400)
         receipt, created = services.meta_webhook_store(
-            body=body,
-            payload=payload,
-            path=request.path,
-            content_type=request.META.get("CONTENT_TYPE", ""),
-            headers=services.request_headers(request),
+            body=body, payload=payload, path=path, content_type=content_type, headers=headers
         )
     except services.MetaRefused as exc:
         logger.warning("meta webhook refused: %s", exc)
