@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from typing import Any
 
@@ -57,6 +56,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from channels_inbox import selectors
 from channels_inbox.services import chat as chat_services
+from helpdesk.parsers import json_loads_bounded
 from tickets.permissions import is_agent
 
 # Presence entries live PRESENCE_TTL seconds; an open socket refreshes them well before.
@@ -102,9 +102,9 @@ class _JsonConsumer(AsyncJsonWebsocketConsumer):
             await self.error("bad_frame", "send JSON text frames of at most 20000 characters")
             return
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.error("bad_frame", "that is not JSON")
+            content = json_loads_bounded(text_data)
+        except ValueError as exc:
+            await self.error("bad_frame", f"that is not JSON ({exc})")
             return
         if not isinstance(content, dict):
             await self.error("bad_frame", "send a JSON object with a type")

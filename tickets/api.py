@@ -74,7 +74,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "lead", "members"]
+        fields = ["id", "name", "lead", "members", "is_default"]
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -153,6 +153,9 @@ class TicketDetailSerializer(TicketSerializer):
 
 
 class TicketUpdateSerializer(serializers.Serializer):
+    subject = serializers.CharField(
+        max_length=300, required=False, help_text="Trimmed; may not be blank"
+    )
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = PriorityField(required=False)
     assignee = serializers.PrimaryKeyRelatedField(
@@ -201,6 +204,11 @@ class MessageSerializer(serializers.ModelSerializer):
     omitted_attachments = serializers.SerializerMethodField(
         help_text="Attachments the customer sent that were not stored (over the size limit)"
     )
+    cleaned = serializers.SerializerMethodField(
+        help_text="Characters removed from the message because they cannot be stored (NUL, "
+        'lone surrogates), per field and code point: {"body_text": {"U+0000": 2}}; empty '
+        "when nothing was removed"
+    )
 
     class Meta:
         model = Message
@@ -228,6 +236,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "full_text",
             "mime_defects",
             "omitted_attachments",
+            "cleaned",
             "sent_by_customer_at",
             "created_at",
         ]
@@ -241,6 +250,9 @@ class MessageSerializer(serializers.ModelSerializer):
 
     def get_omitted_attachments(self, message: Message) -> list[str]:
         return list(message.meta.get("omitted_attachments", []))
+
+    def get_cleaned(self, message: Message) -> dict[str, dict[str, int]]:
+        return dict(message.meta.get("cleaned") or {})
 
     def get_identity(self, message: Message) -> dict[str, Any] | None:
         identity = message.identity
@@ -392,6 +404,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         changes = data.validated_data
         by = request.user
         with transaction.atomic():
+            if "subject" in changes:
+                _service_call(
+                    services.ticket_set_subject, ticket=ticket, subject=changes["subject"], by=by
+                )
             if "assignee" in changes:
                 _service_call(
                     services.ticket_assign, ticket=ticket, agent=changes["assignee"], by=by
@@ -472,6 +488,7 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """A ticket's messages (inbound, outbound, notes and calls), oldest first."""
 
     serializer_class = MessageSerializer
+    lookup_value_regex = r"\d+"  # `messages/null/move/` is a 404, not a ValueError (a 500)
     pagination_class = TimelineCursorPagination
 
     def _ticket(self) -> Ticket:

@@ -21,6 +21,8 @@ from django.conf import settings
 
 from channels_inbox import selectors
 from channels_inbox.adapters.base import register
+from customers.language import language_from_phone
+from customers.models import LanguageSource
 from tickets.models import DeliveryState, Message
 from tickets.senders import PermanentSendError, Sender, SendResult, TransientSendError
 from tickets.services import InboundMessage
@@ -142,6 +144,7 @@ def _inbound(
     sent_at: datetime | None,
     name: str = "",
     meta: dict[str, Any],
+    language_hint: str = "",
 ) -> MetaInbound:
     thread = conversation_key(account, sender)
     return MetaInbound(
@@ -157,6 +160,8 @@ def _inbound(
             reply_to_keys=[thread],
             sent_at=sent_at,
             meta={"platform": account.platform, "account_external_id": account.external_id, **meta},
+            language_hint=language_hint,
+            language_source=LanguageSource.PHONE_COUNTRY,
         ),
     )
 
@@ -329,6 +334,8 @@ def _whatsapp_message(
         sent_at=_time(message.get("timestamp"), millis=False),
         name=names.get(sender, ""),
         meta=meta,
+        # The number's country: a weak guess, which the customer's own text overrides.
+        language_hint=language_from_phone(sender),
     )
 
 

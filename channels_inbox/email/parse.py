@@ -73,6 +73,9 @@ class ParsedEmail:
     # Attachments not stored (over the size limit), as "name (size)": the agent must know the
     # customer sent them, so they can ask for another way.
     omitted_attachments: list[str] = field(default_factory=list)
+    # The language the sender's mail program declares (Content-Language, else Outlook's
+    # Accept-Language), as written ("nl-NL"); "" when it says none.
+    language: str = ""
 
 
 # --- guards --------------------------------------------------------------------------------
@@ -178,12 +181,21 @@ _ALLOWED_TAGS = {
     "img", "li", "ol", "p", "pre", "span", "strong", "table", "tbody", "td", "th", "thead",
     "tr", "u", "ul",
 }  # fmt: skip
+# Style properties kept in customer HTML: colour and type only. Nothing that positions, sizes
+# or layers an element (position, top, z-index, width, margin…): a mail must not be able to
+# lay a full-screen "your session expired" overlay over the agent's desk. `background` is
+# left out as well (its url() would fetch a tracker).
+_ALLOWED_STYLES = {
+    "color", "background-color", "font-weight", "font-style", "font-family",
+    "text-decoration", "text-align",
+}  # fmt: skip
 _REMOTE_SRC = re.compile(r'<img([^>]*?)\ssrc="(https?:[^"]*)"', re.IGNORECASE)
 
 
 def sanitise_html(html: str) -> str:
-    """nh3 keeps safe markup only; remote images are parked in data-remote-src so they are
-    not fetched (tracking pixels) until the agent asks."""
+    """nh3 keeps safe markup only, and of inline styles only `_ALLOWED_STYLES`; remote images
+    are parked in data-remote-src so they are not fetched (tracking pixels) until the agent
+    asks."""
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -194,6 +206,7 @@ def sanitise_html(html: str) -> str:
         },
         url_schemes={"http", "https", "mailto", "cid"},
         link_rel="noopener noreferrer nofollow",
+        filter_style_properties=_ALLOWED_STYLES,
     )
     return _REMOTE_SRC.sub(r'<img\1 data-remote-src="\2"', clean)
 
@@ -421,6 +434,7 @@ def parse_email(raw: bytes, limits: Limits = Limits()) -> ParsedEmail:
         raw_size=len(raw),
         defects=_defects(parts),
         omitted_attachments=omitted,
+        language=_header(message, "Content-Language") or _header(message, "Accept-Language"),
     )
 
 

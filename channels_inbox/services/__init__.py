@@ -33,6 +33,7 @@ from channels_inbox.services.meta import (
     meta_media_fetch,
     meta_receipt_outcomes,
     meta_webhook_store,
+    meta_webhook_store_unreadable,
 )
 from channels_inbox.services.phone import (
     phone_call_record,
@@ -60,6 +61,7 @@ __all__ = [
     "meta_media_fetch",
     "meta_receipt_outcomes",
     "meta_webhook_store",
+    "meta_webhook_store_unreadable",
     "phone_call_record",
     "phone_receipt_outcomes",
     "phone_webhook_store",

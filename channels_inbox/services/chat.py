@@ -33,6 +33,7 @@ from tickets import realtime
 from tickets.answers import Answer, answer_handle
 from tickets.models import Team
 from tickets.services import InboundMessage, customers_merge, message_ingest
+from tickets.text import text_clean
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +132,13 @@ def chat_session_open(
     """Resume the conversation of `token` in this widget, or start a new one (a new token).
 
     Name and email come from the optional pre-chat form; an email joins the visitor to the
-    existing customer with that address. Raises ChatError for an invalid email."""
+    existing customer with that address. Raises ChatError for an invalid email. A name is
+    cleaned of what PostgreSQL refuses (NUL, lone surrogates); a token with such characters
+    is no token we gave out, so it starts a new conversation."""
     email = _clean_email(email)
-    name = name.strip()[:200]
+    name = text_clean(name)[0].strip()[:200]
+    if text_clean(token)[1]:
+        token = ""
     conversation = selectors.chat_conversation_by_token(widget_id=widget.pk, token=token)
     resumed = conversation is not None
     if conversation is None:
@@ -187,11 +192,12 @@ def chat_visitor_message(*, conversation_id: int, client_id: str, text: str) -> 
     """Store one visitor message on the conversation's ticket, exactly once per client id.
 
     A resend of a stored message is answered with the stored id and does not count towards
-    the rate limit. Raises ChatError (invalid frame, rate limited)."""
+    the rate limit. Raises ChatError (invalid frame, rate limited). Characters PostgreSQL
+    refuses are cleaned by `message_ingest`, which notes it on the message."""
     if not _CLIENT_ID.match(client_id or ""):
         raise ChatError("invalid_id", "a message needs an id of 1-64 letters, digits, - or _")
     text = (text or "").strip()
-    if not text:
+    if not text_clean(text)[0].strip():
         raise ChatError("empty", "a message needs some text")
     if len(text) > MAX_TEXT:
         raise ChatError("too_long", f"a message is at most {MAX_TEXT} characters")
@@ -224,6 +230,8 @@ def _visitor_message_store(*, conversation_id: int, client_id: str, text: str) -
             thread_key=key,
             reply_to_keys=[key],
             team_id=conversation.widget.team_id,
+            # The widget's browser language: an explicit signal, stronger than the text.
+            language_hint=conversation.language,
             meta={
                 "chat_conversation": conversation.pk,
                 "client_id": client_id,
@@ -268,6 +276,7 @@ def chat_visitor_answer(*, conversation_id: int, payload: str) -> bool:
     the app that asked through `tickets.answers`; never stored as a message, so a solved
     ticket stays solved. True when it was recorded."""
     conversation = ChatConversation.objects.filter(pk=conversation_id).first()
+    payload = text_clean(payload)[0]
     if conversation is None or not payload or len(payload) > 1000:
         return False
     return answer_handle(

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_noop, override
 from imap_tools import errors as imap_errors
 
 from channels_inbox import imap
@@ -43,6 +44,7 @@ from tickets.services import (
     message_mark_bounced,
     reply_create,
 )
+from tickets.text import text_clean
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +119,9 @@ def _finish(
     receipt: InboundReceipt, state: str, error: str = "", messages: list[int] | None = None
 ) -> None:
     receipt.state = state
-    receipt.error = error[:5000]
+    # Notes quote what the sender wrote (ids, headers): a NUL in them must not leave the
+    # receipt unsettled, to be re-driven forever.
+    receipt.error = text_clean(error)[0][:5000]
     receipt.message_ids = messages or []
     receipt.processed_at = timezone.now()
     receipt.save(update_fields=["state", "error", "message_ids", "processed_at"])
@@ -176,6 +180,8 @@ def email_to_inbound(
         team_id=mailbox.team_id if mailbox else None,
         is_automatic=parsed.is_auto_reply,
         sent_at=sent_at,
+        # An explicit statement of the sender's mail program: it beats text detection.
+        language_hint=parsed.language,
         attachments=[
             InboundAttachment(
                 filename=a.filename,
@@ -240,10 +246,24 @@ def email_ingest(*, raw: bytes, provider: str) -> tuple[str, str, int | None]:
     return ReceiptState.DONE, note, result.message.pk
 
 
+# `Mailbox.acknowledgement_text`'s default, marked for translation (locale/): a mailbox that
+# keeps it (or leaves it blank) acknowledges in the customer's language; one whose admin
+# wrote their own wording sends that as written. A test keeps the two strings equal.
+DEFAULT_ACKNOWLEDGEMENT = gettext_noop(
+    "Thank you for your message. We have received it as ticket #{number} "
+    "and will answer as soon as we can.\n\nThis is an automatic message."
+)
+
+
 def _acknowledge(mailbox: Mailbox, ticket: Ticket) -> None:
     """The mailbox's automatic 'we got your message': marked automatic, so it neither meets
-    a response promise nor stops chasing."""
-    text = mailbox.acknowledgement_text.replace("{number}", str(ticket.pk))
+    a response promise nor stops chasing. Written in the customer's language (recorded by
+    `message_ingest` from this very mail), English when unknown."""
+    wording = mailbox.acknowledgement_text
+    if wording.strip() in ("", DEFAULT_ACKNOWLEDGEMENT):
+        with override(ticket.customer.language or settings.LANGUAGE_CODE):
+            wording = gettext(DEFAULT_ACKNOWLEDGEMENT)
+    text = wording.replace("{number}", str(ticket.pk))
     reply_create(ticket=ticket, author=None, body_text=text, is_automatic=True)
 
 

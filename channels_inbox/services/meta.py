@@ -3,7 +3,7 @@ handler that processes a stored delivery inside `channels_inbox.process_receipt`
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -21,12 +21,14 @@ from channels_inbox.services.email import (
     receipt_store,
 )
 from customers.normalise import InvalidIdentity
+from helpdesk.parsers import json_loads_bounded
 from tickets.answers import Answer, answer_handle
 from tickets.models import Message
 from tickets.services import (
     InboundAttachment,
     InboundMessage,
     IngestSkipped,
+    inbound_clean,
     message_attachments_add,
     message_delivery_update,
     message_ingest,
@@ -73,6 +75,35 @@ def meta_webhook_store(
     )
 
 
+def meta_webhook_store_unreadable(
+    *, body: bytes, reason: str, path: str, content_type: str, headers: dict[str, str]
+) -> tuple[InboundReceipt, bool]:
+    """Keep a signed Meta delivery that cannot be read (not JSON, nested too deep, not an
+    object) as a failed receipt with the reason, for the admins; nothing is enqueued, as
+    there is nothing to process. Meta retries what we refuse: the same body is one receipt
+    (returned with created=False). Raises DatabaseError when the database is down."""
+    receipt, created = InboundReceipt.objects.get_or_create(
+        provider="meta",
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        defaults={
+            "channel": "meta",
+            "path": path,
+            "content_type": content_type,
+            "headers": headers,
+            "body": body,
+            "size": len(body),
+            "state": ReceiptState.FAILED,
+            "error": reason,
+            "processed_at": timezone.now(),
+        },
+    )
+    if created:
+        logger.warning(
+            "meta webhook: kept unreadable delivery as receipt %s: %s", receipt.pk, reason
+        )
+    return receipt, created
+
+
 def _answer(data: InboundMessage) -> Outcome | None:
     """A pressed answer button (a survey rating) goes to whoever asked (`tickets.answers`),
     not into `message_ingest`: it must not open or reopen a ticket."""
@@ -98,7 +129,8 @@ def _answer(data: InboundMessage) -> Outcome | None:
 
 
 def _ingest(event: adapter.MetaInbound, account: SocialAccount) -> Outcome:
-    data = event.message
+    # Cleaned before the button payload is routed too: a NUL in it must not fail the lookup.
+    data = inbound_clean(data=event.message)
     if (answered := _answer(data)) is not None:
         return answered
     data.team_id = account.team_id
@@ -224,7 +256,7 @@ def meta_receipt_outcomes(receipt: InboundReceipt) -> list[Outcome]:
     per message id and channel), each delivery/read report through `message_delivery_update`
     (forward-only). Accounts are looked up again: one deactivated since is skipped."""
     try:
-        payload = json.loads(bytes(receipt.body))
+        payload = json_loads_bounded(bytes(receipt.body))
     except ValueError as exc:
         return [(ReceiptState.FAILED, f"the Meta payload is not JSON: {exc}", None)]
     if not isinstance(payload, dict):

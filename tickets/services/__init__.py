@@ -15,6 +15,7 @@ from tickets.services.ingest import (
     InboundMessage,
     IngestResult,
     IngestSkipped,
+    inbound_clean,
     message_attachments_add,
     message_ingest,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "call_log_new",
     "call_record_outbound",
     "customers_merge",
+    "inbound_clean",
     "message_attachments_add",
     "message_deliver",
     "message_delivery_update",

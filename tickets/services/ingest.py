@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from customers.language import customer_language_observe
 from customers.models import Customer
 from customers.services import customer_resolve
 from helpdesk.db import advisory_xact_lock
@@ -22,12 +26,18 @@ from tickets.models import (
     Direction,
     EventKind,
     Message,
-    Priority,
     Status,
     Ticket,
 )
 from tickets.services._common import TicketError, _event, _live_ticket
+from tickets.services.chasing import Chasing, chasing_after, chasing_priority_raise
 from tickets.services.sla import sla_on_inbound, sla_on_status
+from tickets.text import (
+    attachment_display_name,
+    attachment_storage_name,
+    json_clean,
+    text_clean,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +79,11 @@ class InboundMessage:
     call_answered: bool | None = None
     call_duration_seconds: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # What the channel says about the customer's language ("nl", "pl-PL", an Accept-Language
+    # list) and how strong it is: `channel` (browser, Content-Language) or `phone_country`.
+    # Without a hint the language is detected from the text (customers.language).
+    language_hint: str = ""
+    language_source: str = "channel"
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,53 @@ class IngestResult:
 
 class IngestSkipped(Exception):
     """The message is deliberately not stored (an automatic reply to no known conversation)."""
+
+
+def inbound_clean(*, data: InboundMessage) -> InboundMessage:
+    """`data` with every text (all str fields, reply keys, attachments, meta) made storable by
+    `tickets.text.text_clean`; what was removed is recorded per field in
+    `meta["cleaned"]` ({"body_text": {"U+0000": 2}}), merged with an earlier record.
+    Pure and idempotent: a channel may clean before `message_ingest` does (to route a button
+    payload, say) and the second pass changes nothing."""
+    cleaned: dict[str, Counter[str]] = {}
+    changes: dict[str, Any] = {}
+    for name in (f.name for f in dataclass_fields(data) if isinstance(getattr(data, f.name), str)):
+        value, removed = text_clean(getattr(data, name))
+        if removed:
+            changes[name], cleaned[name] = value, removed
+    keys, removed = json_clean(data.reply_to_keys)
+    if removed:
+        changes["reply_to_keys"], cleaned["reply_to_keys"] = keys, removed
+    attachments, removed = _attachments_clean(data.attachments)
+    if removed:
+        changes["attachments"], cleaned["attachments"] = attachments, removed
+    meta, removed = json_clean(data.meta)
+    if removed:
+        changes["meta"], cleaned["meta"] = meta, removed
+    if not cleaned:
+        return data
+    record = dict((changes.get("meta") or data.meta).get("cleaned") or {})
+    for name, counts in cleaned.items():
+        record[name] = dict(Counter(record.get(name) or {}) + counts)
+    changes["meta"] = {**(changes.get("meta") or data.meta), "cleaned": record}
+    logger.info("inbound %s message %s cleaned: %s", data.channel, data.provider_message_id, record)
+    return replace(data, **changes)
+
+
+def _attachments_clean(
+    items: list[InboundAttachment],
+) -> tuple[list[InboundAttachment], Counter[str]]:
+    found: Counter[str] = Counter()
+    result = []
+    for item in items:
+        (filename, content_type, content_id), removed = json_clean(
+            [item.filename, item.content_type, item.content_id]
+        )
+        found.update(removed)
+        result.append(
+            replace(item, filename=filename, content_type=content_type, content_id=content_id)
+        )
+    return result, found
 
 
 def _thread_by_keys(data: InboundMessage) -> tuple[Ticket | None, str]:
@@ -121,10 +183,6 @@ def _open_ticket_of(customer: Customer) -> Ticket | None:
     )
 
 
-def _raise_priority(ticket: Ticket) -> int:
-    return min(ticket.priority + 1, Priority.URGENT)
-
-
 def _new_ticket(data: InboundMessage, customer: Customer, *, follow_up_of: Ticket | None) -> Ticket:
     subject = data.subject or (data.body_text.strip().splitlines() or [""])[0][:120]
     ticket = Ticket.objects.create(
@@ -147,8 +205,10 @@ def message_ingest(*, data: InboundMessage) -> IngestResult:
     channel's thread key / ticket token; else the customer's open ticket on any channel; else
     a new ticket. A solved ticket is reopened; a closed one gets a linked follow-up. Counts
     chasing and raises priority one step on the second repeat contact (once per ticket).
-    Raises `InvalidIdentity` when the sender cannot be identified.
+    Raises `InvalidIdentity` when the sender cannot be identified. Text PostgreSQL would
+    refuse (NUL, lone surrogates) is cleaned first (`inbound_clean`), never a lost message.
     """
+    data = inbound_clean(data=data)
     if data.channel not in Channel.values:
         raise TicketError(f"unknown channel '{data.channel}'")
     if data.provider_message_id:
@@ -174,6 +234,15 @@ def message_ingest(*, data: InboundMessage) -> IngestResult:
         region=data.phone_region,
     )
     customer = resolved.customer
+    if not data.is_automatic:
+        # An auto-reply's language is the mail server's, not the customer's; a call's text
+        # is our summary or the agent's notes.
+        customer_language_observe(
+            customer=customer,
+            hint=data.language_hint,
+            hint_source=data.language_source,
+            text="" if data.call_direction else data.body_text,
+        )
     received_at = data.sent_at or timezone.now()
 
     if data.is_automatic:
@@ -248,15 +317,20 @@ def message_ingest(*, data: InboundMessage) -> IngestResult:
 
 
 def _attach(message: Message, item: InboundAttachment) -> Attachment:
+    """Store one file under a generated name (a uuid and a plain extension): the sender's
+    name ("..", "../../x", "con.txt\\x00.html", 400 characters) is only ever displayed, as
+    `attachment_display_name` cleaned it, and never reaches a path."""
+    filename = attachment_display_name(item.filename)
     attachment = Attachment(
         message=message,
-        filename=item.filename[:255] or "attachment",
-        content_type=item.content_type[:255],
+        filename=filename,
+        content_type=text_clean(item.content_type)[0][:255],
         size=len(item.content),
-        content_id=item.content_id[:255],
+        content_id=text_clean(item.content_id)[0][:255],
         is_inline=item.is_inline,
     )
-    attachment.file.save(attachment.filename, ContentFile(item.content), save=False)
+    stored_as = attachment_storage_name(filename, unique=uuid.uuid4().hex)
+    attachment.file.save(stored_as, ContentFile(item.content), save=False)
     attachment.save()
     return attachment
 
@@ -272,6 +346,8 @@ def message_attachments_add(
     files), or the reason it could not be fetched. `key` names the file within the message:
     a key already settled is skipped, so a retried or doubled fetch stores it once. Returns
     whether anything changed."""
+    # Both end up in Message.meta (jsonb), which refuses NUL like a text column does.
+    key, omitted = text_clean(key)[0], text_clean(omitted)[0]
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message_id)
         settled = list(message.meta.get("media_settled", []))
@@ -323,33 +399,21 @@ def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: d
             new=Status.OPEN,
         )
     if not message.is_automatic:
-        if ticket.unanswered_contacts >= 1:
-            ticket.repeat_contacts += 1
-            fields.add("repeat_contacts")
+        # The rule lives in services/chasing.py; a ticket merge recounts with it too.
+        before = Chasing(ticket.unanswered_contacts, ticket.repeat_contacts)
+        after = chasing_after(before, message)
+        ticket.unanswered_contacts, ticket.repeat_contacts = after.unanswered, after.repeats
+        fields |= {"unanswered_contacts", "repeat_contacts"}
+        if after.repeats > before.repeats:
             _event(
                 ticket,
                 EventKind.CHASING,
-                f"customer contacted you {ticket.unanswered_contacts + 1} times without an answer",
+                f"customer contacted you {after.unanswered} times without an answer",
                 message=message,
-                contacts=ticket.unanswered_contacts + 1,
-                repeat_contacts=ticket.repeat_contacts,
+                contacts=after.unanswered,
+                repeat_contacts=after.repeats,
             )
-            if ticket.repeat_contacts >= 2 and not ticket.chase_priority_raised:
-                old_priority = ticket.priority
-                ticket.priority = _raise_priority(ticket)
-                ticket.chase_priority_raised = True
-                fields |= {"priority", "chase_priority_raised"}
-                _event(
-                    ticket,
-                    EventKind.PRIORITY,
-                    f"priority {Priority(old_priority).label.lower()} → "
-                    f"{Priority(ticket.priority).label.lower()}: the customer is chasing",
-                    message=message,
-                    old=old_priority,
-                    new=ticket.priority,
-                )
-        ticket.unanswered_contacts += 1
-        fields.add("unanswered_contacts")
+            fields |= chasing_priority_raise(ticket, message=message)
     ticket.save(update_fields=sorted(fields))
     if old_status != ticket.status:
         sla_on_status(ticket=ticket, old=old_status, new=ticket.status, at=received_at)
