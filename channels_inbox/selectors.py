@@ -14,7 +14,7 @@ import redis
 from django.conf import settings
 from django.db.models import Q
 
-from channels_inbox.models import ChatConversation, ChatWidget, Mailbox, SocialAccount
+from channels_inbox.models import ChatConversation, ChatWidget, Mailbox, PhoneNumber, SocialAccount
 from tickets.models import DeliveryState, Direction, Message, Ticket
 
 _PLUS = re.compile(r"\+[^@]*@")
@@ -54,6 +54,13 @@ def email_thread_keys(*, ticket_id: int, before_message_id: int) -> list[str]:
         .order_by("pk")
         .values_list("thread_key", flat=True)
     )
+
+
+def phone_number_active(*, number: str) -> PhoneNumber | None:
+    """The active number of ours a call was made to (Twilio's E.164 `To`), if configured."""
+    if not number:
+        return None
+    return PhoneNumber.objects.filter(number=number.strip(), active=True).first()
 
 
 # --- Meta (Messenger, Instagram, WhatsApp) -------------------------------------------------
@@ -239,7 +246,8 @@ def chat_reply_target(*, message: Message) -> ChatReplyTarget | None:
         conversation_id=conversation.pk,
         thread_key=chat_conversation_key(conversation.pk),
         visitor_email=conversation.visitor_email,
-        language=conversation.language,
+        # The customer's language (an agent may have corrected it), else the browser's.
+        language=message.identity.customer.language or conversation.language,
         author=(author[0] or author[1]) if author else "",
     )
 

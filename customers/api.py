@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from customers import selectors, services
+from customers.language import LANGUAGES
 from customers.models import Customer, Identity, IdentityKind
 from customers.normalise import InvalidIdentity
 
@@ -38,6 +39,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "language",
+            "language_source",
             "organisation",
             "notes",
             "identities",
@@ -49,7 +51,15 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 class CustomerInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    language = serializers.ChoiceField(choices=["", "en", "nl", "pl"], required=False)
+    language = serializers.ChoiceField(
+        choices=["", *LANGUAGES],
+        required=False,
+        help_text='en, nl or pl; "" = unknown. Set by an agent, detection never overwrites it.',
+        error_messages={
+            "invalid_choice": '"{input}" is not a language we write in: use en, nl or pl '
+            '(or "" for unknown).'
+        },
+    )
     notes = serializers.CharField(required=False, allow_blank=True)
     identities = IdentityInputSerializer(many=True, required=False)
 

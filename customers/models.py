@@ -19,9 +19,23 @@ class Organisation(models.Model):
         return self.name
 
 
+class LanguageSource(models.TextChoices):
+    """Where a customer's language came from, weakest last. `customers.language` holds the
+    rule: an agent's correction is never overwritten; a signal replaces one of its own
+    strength or weaker."""
+
+    AGENT = "agent", "Set by an agent"
+    CHANNEL = "channel", "Told by the channel (browser language, Content-Language)"
+    TEXT = "text", "Detected from the customer's text"
+    PHONE_COUNTRY = "phone_country", "Guessed from the phone number's country"
+
+
 class Customer(models.Model):
     name = models.CharField(max_length=200, blank=True)
     language = models.CharField(max_length=8, blank=True, help_text="en, nl or pl; blank = unknown")
+    language_source = models.CharField(
+        max_length=16, blank=True, choices=LanguageSource.choices, help_text="blank = unknown"
+    )
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )

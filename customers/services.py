@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from django.db import models, transaction
 from django.utils import timezone
 
-from customers.models import PHONE_KINDS, Customer, Identity, IdentityKind, Organisation
+from customers.language import language_outranks
+from customers.models import (
+    PHONE_KINDS,
+    Customer,
+    Identity,
+    IdentityKind,
+    LanguageSource,
+    Organisation,
+)
 from customers.normalise import email_domain, normalise_identity
 from helpdesk.db import advisory_xact_lock
 
@@ -54,6 +62,15 @@ def _organisation_for(kind: str, value: str) -> Organisation | None:
     return Organisation.objects.filter(domain=email_domain(value)).first()
 
 
+def _name_if_unnamed(customer: Customer, name: str) -> None:
+    """A channel's profile name (a WhatsApp profile, an email display name) fills an empty
+    name; a name already there, as an agent set it, is never overwritten."""
+    name = name.strip()[:200]
+    if name and not customer.name.strip():
+        customer.name = name
+        customer.save(update_fields=["name", "updated_at"])
+
+
 @transaction.atomic
 def customer_resolve(
     *,
@@ -67,7 +84,9 @@ def customer_resolve(
 
     A WhatsApp id resolves to the customer who has that number as a phone identity (and
     vice versa); the missing identity of the other kind is then added to them. Merged
-    customers resolve to their survivor. Safe under concurrent calls for the same identity.
+    customers resolve to their survivor. `name` (what the channel calls the sender) fills a
+    found customer's empty name and never replaces one. Safe under concurrent calls for the
+    same identity.
     Raises `InvalidIdentity` for a value that cannot be normalised.
     """
     normalised = normalise_identity(kind, value, region=region)
@@ -75,18 +94,18 @@ def customer_resolve(
     existing = _find_identity(kind, normalised)
     if existing is not None:
         customer = _survivor(existing.customer)
+        _name_if_unnamed(customer, name)
         if existing.kind != kind:
             identity = Identity.objects.create(
                 customer=customer, kind=kind, value=normalised, display=value.strip()
             )
             return ResolvedIdentity(customer=customer, identity=identity, created=False)
-        if not customer.name and name:
-            customer.name = name.strip()[:200]
-            customer.save(update_fields=["name", "updated_at"])
         return ResolvedIdentity(customer=customer, identity=existing, created=False)
     customer = Customer.objects.create(
         name=name.strip()[:200],
         language=language,
+        # A language given here comes from the channel (the chat widget's browser language).
+        language_source=LanguageSource.CHANNEL if language else "",
         organisation=_organisation_for(kind, normalised),
     )
     identity = Identity.objects.create(
@@ -138,6 +157,7 @@ def customer_create(
     customer = Customer.objects.create(
         name=name.strip()[:200],
         language=language,
+        language_source=LanguageSource.AGENT if language else "",
         notes=notes,
         organisation=next(
             (org for k, v, _ in normalised if (org := _organisation_for(k, v))), None
@@ -190,11 +210,16 @@ def customer_update(
     language: str | None = None,
     notes: str | None = None,
 ) -> Customer:
+    """An agent edits a customer. A language set here is the agent's correction, which no
+    detection overwrites; a blank one means "unknown", and detection may try again."""
     fields = []
     for field, value in (("name", name), ("language", language), ("notes", notes)):
         if value is not None:
             setattr(customer, field, value)
             fields.append(field)
+    if language is not None:
+        customer.language_source = LanguageSource.AGENT if language else ""
+        fields.append("language_source")
     if fields:
         customer.save(update_fields=[*fields, "updated_at"])
     return customer
@@ -227,9 +252,12 @@ def customer_merge_records(*, source: Customer, target: Customer) -> Customer:
     if not target.name and source.name:
         target.name = source.name
         changed.append("name")
-    if not target.language and source.language:
-        target.language = source.language
-        changed.append("language")
+    if source.language and (
+        not target.language or not language_outranks(target.language_source, source.language_source)
+    ):
+        # The better-founded language survives (an agent's correction over a detection).
+        target.language, target.language_source = source.language, source.language_source
+        changed += ["language", "language_source"]
     if target.organisation_id is None and source.organisation_id is not None:
         target.organisation_id = source.organisation_id
         changed.append("organisation")
