@@ -203,3 +203,29 @@ class SocialAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()}: {self.name}"
+
+
+class PhoneNumber(models.Model):
+    """A number customers call us on (the `To` of an inbound Twilio call), and the team that
+    takes new tickets from its calls, as a mailbox routes its mail. Calls to a number that is
+    not here (or not active) open tickets without a team."""
+
+    number = models.CharField(
+        max_length=20, unique=True, help_text="E.164, e.g. +31201234567 (other spellings are fixed)"
+    )
+    label = models.CharField(max_length=100, help_text='e.g. "Support line NL"')
+    team = models.ForeignKey(
+        "tickets.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="phone_numbers",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.number})"

@@ -24,6 +24,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 55},
     },
+    # Re-drive notification emails whose task was lost, whose SMTP backoff ended or whose
+    # sender died mid-send: the notification row is the email's outbox.
+    "tickets.notifications_email_sweep": {
+        "task": "tickets.notifications_email_sweep",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
     # Re-drive inbound deliveries whose parse task was lost; the receipt row is the truth.
     "channels_inbox.receipt_sweep": {
         "task": "channels_inbox.receipt_sweep",

@@ -68,10 +68,25 @@ class Team(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="helpdesk_teams"
     )
+    # The team whose lead hears of SLA warnings on tickets nobody owns (no assignee, no team)
+    # before the managers do; at most one.
+    is_default = models.BooleanField(
+        "default team",
+        default=False,
+        help_text="Its lead is warned about SLA risks on tickets with no assignee and no team",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="team_one_default",
+                violation_error_message="Another team is already the default team.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -520,8 +535,18 @@ class NotificationKind(models.TextChoices):
     CSAT_LOW = "csat_low", "Low satisfaction rating"
 
 
+class EmailState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Not emailed"
+
+
 class Notification(models.Model):
-    """An in-app notification for one user (and, when `emailed_at` is set, its email)."""
+    """An in-app notification for one user, and the outbox row of its email: state, attempts,
+    next attempt (while sending: when the lease ends) and last error live here, so a lost
+    task or an SMTP error loses no email (`tickets.services.notifications`)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="helpdesk_notifications"
@@ -534,6 +559,13 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Users without an email address are never pending: their rows are `skipped`.
+    email_state = models.CharField(
+        max_length=16, choices=EmailState.choices, default=EmailState.SKIPPED
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    email_last_error = models.TextField(blank=True)
 
     class Meta:
         indexes = [
@@ -541,7 +573,13 @@ class Notification(models.Model):
                 fields=["user", "-created_at"],
                 name="notification_unread_idx",
                 condition=Q(read_at__isnull=True),
-            )
+            ),
+            # The sweep's due rows: pending, or sending past their lease.
+            models.Index(
+                fields=["email_next_attempt_at"],
+                name="notification_email_due_idx",
+                condition=Q(email_state__in=["pending", "sending"]),
+            ),
         ]
 
     def __str__(self) -> str:

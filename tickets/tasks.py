@@ -34,6 +34,17 @@ def sla_sweep() -> None:
 
 @shared_task(name="tickets.send_notification_emails", ignore_result=True)
 def send_notification_emails(notification_ids: list[int]) -> None:
-    from tickets.services.sla import notifications_email
+    """Each row is claimed before it is sent, so a duplicate or re-driven run sends none twice."""
+    from tickets.services.notifications import notifications_email
 
     notifications_email(notification_ids=notification_ids)
+
+
+@shared_task(name="tickets.notifications_email_sweep", ignore_result=True)
+def notifications_email_sweep() -> None:
+    """Re-drive notification emails whose task was lost, whose backoff ended, or whose sender
+    died mid-send (lease expired); the claim in notifications_email prevents doubles."""
+    from tickets.services.notifications import notification_email_due_ids
+
+    if ids := notification_email_due_ids():
+        send_notification_emails.delay(ids)

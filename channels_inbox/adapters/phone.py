@@ -145,9 +145,10 @@ def call_meta(call: TwilioCall) -> dict[str, str]:
     return meta
 
 
-def call_to_inbound(call: TwilioCall) -> InboundMessage:
+def call_to_inbound(call: TwilioCall, *, team_id: int | None = None) -> InboundMessage:
     """An inbound call as `message_ingest` takes it; the CallSid makes every call one message
-    however often Twilio calls back."""
+    however often Twilio calls back. `team_id` is the team of the number called (a new
+    ticket's team, as a mailbox names it for email)."""
     if call.direction != CallDirection.INBOUND:
         raise PhonePayloadError("only an inbound call is the customer's message")
     return InboundMessage(
@@ -161,6 +162,7 @@ def call_to_inbound(call: TwilioCall) -> InboundMessage:
         call_direction=CallDirection.INBOUND,
         call_answered=call.answered,
         call_duration_seconds=call.duration_seconds,
+        team_id=team_id,
         sent_at=call.at,
         meta=call_meta(call),
     )

@@ -15,6 +15,7 @@ from django.http import HttpRequest, QueryDict
 
 from channels_inbox.adapters import phone as adapter
 from channels_inbox.models import InboundReceipt, ReceiptState
+from channels_inbox.selectors import phone_number_active
 from channels_inbox.services.email import (
     Outcome,
     receipt_handler_register,
@@ -52,7 +53,10 @@ def phone_call_record(*, call: adapter.TwilioCall) -> Outcome:
         return ReceiptState.IGNORED, f"call {call.call_sid}: caller id withheld", None
     with transaction.atomic():
         if call.direction == CallDirection.INBOUND:
-            result = call_ingest(data=adapter.call_to_inbound(call))
+            # The number called routes a new ticket to its team, as a mailbox does for email.
+            ours = phone_number_active(number=call.our_number)
+            data = adapter.call_to_inbound(call, team_id=ours.team_id if ours else None)
+            result = call_ingest(data=data)
             note = f"call {call.call_sid} already recorded" if result.duplicate else ""
             return ReceiptState.DONE, note, result.message.pk
         message = call_record_outbound(

@@ -77,6 +77,16 @@ def test_users_groups_teams_and_tokens() -> None:
 
 
 @pytest.mark.django_db
+def test_support_is_the_default_team_and_answers_the_demo_phone_number() -> None:
+    from channels_inbox.models import PhoneNumber
+
+    seed()
+    assert Team.objects.get(is_default=True).name == "Support"
+    number = PhoneNumber.objects.get()
+    assert (number.number, number.team.name, number.active) == ("+31201234567", "Support", True)
+
+
+@pytest.mark.django_db
 def test_customers_have_several_identities_and_an_organisation() -> None:
     seed()
 

@@ -4,7 +4,8 @@ human public reply, status change), never by views or API code, and swept by Cel
 Timers are rows (`SlaTimer`) with a due time; `sla_sweep` claims the ones past their at-risk
 or due time with `FOR UPDATE SKIP LOCKED`, and a breach is a unique `SlaBreach` row written
 before any side effect, so however many sweepers race or a worker dies half-way, each
-transition is recorded once. Notifications are rows too; their emails go out after commit.
+transition is recorded once. Every warning reaches a person (`_warned`, `_breach_told`);
+notifications and their emails are `tickets.services.notifications`.
 """
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ from tickets.models import (
     SlaPolicy,
     SlaTimer,
     Status,
+    Team,
     Ticket,
     TicketEvent,
     TimerState,
 )
 from tickets.services._common import _event
+from tickets.services.notifications import notification_read as notification_read
+from tickets.services.notifications import notifications_create as _notifications_create
 
 logger = logging.getLogger(__name__)
 
@@ -271,21 +275,31 @@ def sla_cancel(*, ticket: Ticket) -> int:
 
 
 def sla_on_merge(*, source: Ticket, target: Ticket) -> None:
-    """The merged-away ticket's live clocks go with its messages, unless the target already
-    runs that clock (then the earlier due time wins)."""
+    """The merged-away ticket's live clocks go with its messages. When both tickets run the
+    same clock, the one that started first lives on on the target, with its start and
+    reason, whichever ticket survives (the customer has waited since then); the other is
+    cancelled. Its due time still wins if earlier (a shorter promise), as on one ticket."""
     for timer in SlaTimer.objects.select_for_update().filter(
         ticket=source, state__in=LIVE_TIMER_STATES
     ):
-        kept = _live(target, timer.metric)
-        if kept is None:
+        other = _live(target, timer.metric)
+        if other is None:
             timer.ticket = target
             timer.save(update_fields=["ticket"])
             continue
-        if timer.due_at < kept.due_at and kept.breached_at is None:
-            kept.due_at, kept.at_risk_at = timer.due_at, min(timer.at_risk_at, kept.at_risk_at)
-            kept.save(update_fields=["due_at", "at_risk_at"])
-        timer.state = TimerState.CANCELLED
-        timer.save(update_fields=["state"])
+        first, later = sorted([timer, other], key=lambda t: (t.started_at, t.pk))
+        # Cancel first: one live clock per ticket and metric (a unique index).
+        later.state = TimerState.CANCELLED
+        later.save(update_fields=["state"])
+        fields = ["ticket"]
+        if later.due_at < first.due_at and first.breached_at is None:
+            first.due_at, first.at_risk_at = later.due_at, min(later.at_risk_at, first.at_risk_at)
+            first.policy, first.policy_version = later.policy, later.policy_version
+            first.target_minutes, first.reason = later.target_minutes, later.reason
+            fields += ["due_at", "at_risk_at", "policy", "policy_version", "target_minutes"]
+            fields.append("reason")
+        first.ticket = target
+        first.save(update_fields=fields)
 
 
 # --- the sweep ---------------------------------------------------------------------------
@@ -337,7 +351,8 @@ def _sweep_batch(now: datetime, batch: int, *, due: bool) -> int:
         if due:
             recorded = _breach_batch(timers, now)
         else:
-            recorded = [timer for timer in timers if _at_risk(timer, now)]
+            fallback = _fallback() if timers else _Fallback(None, [])
+            recorded = [timer for timer in timers if _at_risk(timer, now, fallback)]
         realtime.publish_ticket_events(
             event="sla.breached" if due else "sla.at_risk",
             tickets={timer.ticket_id: {"metric": timer.metric} for timer in recorded},
@@ -376,7 +391,7 @@ def _breach_batch(timers: list[SlaTimer], now: datetime) -> list[SlaTimer]:
     events: list[TicketEvent] = []
     notes: list[Notification] = []
     raised: dict[int, list[int]] = {}
-    managers = selectors.managers()
+    fallback = _fallback()
     per_ticket: dict[int, list[SlaTimer]] = {}
     for timer in timers:
         timer.breached_at = now
@@ -399,7 +414,7 @@ def _breach_batch(timers: list[SlaTimer], now: datetime) -> list[SlaTimer]:
                 Notification(
                     user=user, ticket=ticket, kind=NotificationKind.SLA_BREACHED, text=text
                 )
-                for user in _leads_and(managers, ticket)
+                for user in _breach_told(ticket, fallback)
             ]
         # One step per breach, up to urgent.
         new = min(ticket.priority + len(breached), Priority.URGENT)
@@ -421,79 +436,59 @@ def _breach_batch(timers: list[SlaTimer], now: datetime) -> list[SlaTimer]:
     return timers
 
 
-def _at_risk(timer: SlaTimer, now: datetime) -> bool:
+def _at_risk(timer: SlaTimer, now: datetime, fallback: _Fallback) -> bool:
     timer.at_risk_notified_at = now
     timer.save(update_fields=["at_risk_notified_at"])
-    ticket = Ticket.objects.select_related("assignee", "team").get(pk=timer.ticket_id)
+    ticket = Ticket.objects.select_related("assignee", "team__lead").get(pk=timer.ticket_id)
     label = SlaMetric(timer.metric).label.lower()
     due = timezone.localtime(timer.due_at)
     text = f"Ticket #{ticket.pk} is at risk: {label} due {due:%Y-%m-%d %H:%M}"
-    _notify(_assignee_or_team(ticket), ticket, NotificationKind.SLA_AT_RISK, text)
+    _notifications_create(
+        [
+            Notification(user=user, ticket=ticket, kind=NotificationKind.SLA_AT_RISK, text=text)
+            for user in _warned(ticket, fallback)
+        ]
+    )
     return True
 
 
-def _assignee_or_team(ticket: Ticket) -> list[Any]:
-    if ticket.assignee is not None:
+@dataclass(frozen=True)
+class _Fallback:
+    """Who hears of a warning its ticket's owners cannot: the default team's lead (when
+    active), then the managers. Looked up once per batch."""
+
+    default_lead: Any
+    managers: list[Any]
+
+
+def _fallback() -> _Fallback:
+    team = Team.objects.filter(is_default=True).select_related("lead").first()
+    lead = team.lead if team is not None else None
+    return _Fallback(lead if lead is not None and lead.is_active else None, selectors.managers())
+
+
+def _owners(ticket: Ticket) -> list[Any]:
+    """The active assignee, else the team's active members, else its active lead."""
+    if ticket.assignee is not None and ticket.assignee.is_active:
         return [ticket.assignee]
-    if ticket.team is not None:
-        members = list(ticket.team.members.filter(is_active=True))
-        return members or ([ticket.team.lead] if ticket.team.lead else [])
-    return []
+    if ticket.team is None:
+        return []
+    members = list(ticket.team.members.filter(is_active=True))
+    lead = ticket.team.lead
+    return members or ([lead] if lead is not None and lead.is_active else [])
 
 
-def _leads_and(managers: list[Any], ticket: Ticket) -> list[Any]:
-    users = {user.pk: user for user in managers}
-    if ticket.team is not None and ticket.team.lead is not None:
-        users[ticket.team.lead.pk] = ticket.team.lead
-    return list(users.values())
+def _warned(ticket: Ticket, fallback: _Fallback) -> list[Any]:
+    """An at-risk warning reaches someone: the owners, else the default team's lead, else
+    the managers."""
+    default = [fallback.default_lead] if fallback.default_lead is not None else []
+    return _owners(ticket) or default or fallback.managers
 
 
-def _notify(users: list[Any], ticket: Ticket, kind: str, text: str) -> None:
-    _notifications_create(
-        [Notification(user=user, ticket=ticket, kind=kind, text=text[:500]) for user in users]
-    )
-
-
-def _notifications_create(notifications: list[Notification]) -> None:
-    """Store in-app notifications; their emails go out after commit, in a task."""
-    created = Notification.objects.bulk_create(notifications)
-    ids = [n.pk for n in created if n.user.email]
-    if ids:
-        from tickets.tasks import send_notification_emails
-
-        transaction.on_commit(lambda: send_notification_emails.delay(ids))
-
-
-def notifications_email(*, notification_ids: list[int]) -> int:
-    """Send the email of each notification not yet emailed; claimed per row, so a task run
-    twice sends each once. Returns how many were sent."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-
-    sent = 0
-    for notification_id in notification_ids:
-        claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        )
-        if not claimed:
-            continue
-        notification = Notification.objects.select_related("user", "ticket").get(pk=notification_id)
-        context = {"notification": notification, "ticket": notification.ticket}
-        send_mail(
-            subject=render_to_string("emails/notification_subject.txt", context).strip(),
-            message=render_to_string("emails/notification.txt", context),
-            html_message=render_to_string("emails/notification.html", context),
-            from_email=None,
-            recipient_list=[notification.user.email],
-        )
-        sent += 1
-    return sent
-
-
-def notification_read(*, user: Any, notification_id: int) -> Notification | None:
-    """Mark one of the user's notifications read (idempotent); None if it is not theirs."""
-    notification = Notification.objects.filter(pk=notification_id, user=user).first()
-    if notification is not None and notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-    return notification
+def _breach_told(ticket: Ticket, fallback: _Fallback) -> list[Any]:
+    """A breach goes to the team lead (the default team's when the ticket has no team) and
+    the managers; if that is nobody, to whoever an at-risk warning reaches."""
+    lead = ticket.team.lead if ticket.team is not None else fallback.default_lead
+    leads = [lead] if lead is not None and lead.is_active else []
+    users = {user.pk: user for user in [*leads, *fallback.managers]}
+    return list(users.values()) or _warned(ticket, fallback)

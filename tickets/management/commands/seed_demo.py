@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
@@ -55,6 +56,10 @@ TEAMS = [
     ("Returns", "piotr", ["piotr", "anna"]),
     ("Social", "sam", ["sam", "anna"]),
 ]
+# The general team: its lead hears of SLA warnings on tickets nobody owns.
+DEFAULT_TEAM = "Support"
+# The number customers call (Twilio's `To`), and the team new phone tickets go to.
+PHONE_NUMBER = ("+31201234567", "Support line", "Support")
 ORGANISATION = ("Festival Friends BV", "festivalfriends.nl")
 # key, name, language, identities as "kind:value" (the first one creates the customer)
 CUSTOMERS = [
@@ -283,8 +288,14 @@ class Command(BaseCommand):
     def _teams(self) -> dict[str, Team]:
         teams = {}
         for name, lead, members in TEAMS:
-            teams[name] = Team.objects.create(name=name, lead=self.users[lead])
+            teams[name] = Team.objects.create(
+                name=name, lead=self.users[lead], is_default=name == DEFAULT_TEAM
+            )
             teams[name].members.set([self.users[m] for m in members])
+        # tickets never imports channels_inbox; the demo spans both, so look the model up.
+        number, label, team = PHONE_NUMBER
+        phone_number = apps.get_model("channels_inbox", "PhoneNumber")
+        phone_number.objects.create(number=number, label=label, team=teams[team])
         return teams
 
     def _customer(self, name: str, language: str, identities: str) -> Customer:
