@@ -28,6 +28,7 @@ from tickets.services._common import (
     _event,
     _locked,
 )
+from tickets.services.chasing import chasing_priority_raise, chasing_recount
 from tickets.services.sla import sla_on_merge, sla_on_status
 
 
@@ -141,10 +142,13 @@ def ticket_set_tags(*, ticket: Ticket, tags: list[str], by: Any) -> Ticket:
 
 @transaction.atomic
 def ticket_set_subject(*, ticket: Ticket, subject: str, by: Any) -> Ticket:
+    """Rename a ticket (trimmed, at most 300 characters): a `subject` event with the old and
+    new subject. Refuses a blank subject and a closed or merged ticket (read-only)."""
     subject = subject.strip()[:300]
     if not subject:
         raise TicketError("a ticket needs a subject")
     ticket = _locked(ticket)
+    _check_writable(ticket)
     if ticket.subject == subject:
         return ticket
     return _change(
@@ -204,15 +208,12 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: Any) -> Ticket:
     source.status = Status.CLOSED
     source.closed_at = timezone.now()
     source.save(update_fields=["merged_into", "status", "closed_at", "updated_at"])
-    fields = ["updated_at", "unanswered_contacts", "repeat_contacts"]
-    target.unanswered_contacts += source.unanswered_contacts
-    target.repeat_contacts += source.repeat_contacts
+    fields = {"updated_at"}
     for name in ("last_inbound_at", "first_ack_at", "first_human_reply_at"):
         a, b = getattr(target, name), getattr(source, name)
         if b is not None and (a is None or (b < a if name != "last_inbound_at" else b > a)):
             setattr(target, name, b)
-            fields.append(name)
-    target.save(update_fields=fields)
+            fields.add(name)
     _event(
         source,
         EventKind.MERGE,
@@ -228,7 +229,33 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: Any) -> Ticket:
         actor=by,
         source=source.pk,
     )
+    fields |= _chasing_recount_after_merge(target, source)
+    target.save(update_fields=sorted(fields))
     return target
+
+
+def _chasing_recount_after_merge(target: Ticket, source: Ticket) -> set[str]:
+    """Chasing counted over the merged timeline, not the two tickets' sums: a call on one
+    ticket and an email on the other, unanswered, are a repeat contact. The survivor's
+    priority goes up at most once (never again if chasing already raised it)."""
+    counted = chasing_recount(ticket=target)
+    before = target.repeat_contacts
+    target.unanswered_contacts, target.repeat_contacts = counted.unanswered, counted.repeats
+    fields = {"unanswered_contacts", "repeat_contacts"}
+    if counted.repeats > before:
+        text = f"{counted.repeats} repeat contacts counted over the merge with #{source.pk}"
+        if counted.unanswered > 1:
+            text = f"customer contacted you {counted.unanswered} times without an answer ({text})"
+        _event(
+            target,
+            EventKind.CHASING,
+            text,
+            message=counted.last_repeat,
+            contacts=counted.unanswered,
+            repeat_contacts=counted.repeats,
+            merged=source.pk,
+        )
+    return fields | chasing_priority_raise(target, message=counted.last_repeat)
 
 
 @transaction.atomic
