@@ -12,8 +12,11 @@ from channels_inbox.models import (
     ImapAccount,
     InboundReceipt,
     Mailbox,
+    PhoneNumber,
     SocialAccount,
 )
+from customers.normalise import InvalidIdentity, normalise_phone
+from helpdesk.admin_access import RoleAdminMixin
 
 
 class ImapAccountForm(forms.ModelForm):
@@ -25,21 +28,23 @@ class ImapAccountForm(forms.ModelForm):
 
 
 @admin.register(ImapAccount)
-class ImapAccountAdmin(admin.ModelAdmin):
+class ImapAccountAdmin(RoleAdminMixin, admin.ModelAdmin):
     form = ImapAccountForm
+    # A read-only page would print the password: agents do not get this page.
+    agents_may_view = False
     list_display = ["name", "username", "host", "folder", "active", "last_polled_at", "last_error"]
     readonly_fields = ["uidvalidity", "last_uid", "last_polled_at", "last_error"]
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["address", "name", "team", "from_address", "auto_acknowledge", "active"]
     list_filter = ["active", "auto_acknowledge", "team"]
     search_fields = ["address", "name"]
 
 
 @admin.register(InboundReceipt)
-class InboundReceiptAdmin(admin.ModelAdmin):
+class InboundReceiptAdmin(RoleAdminMixin, admin.ModelAdmin):
     """Every delivery as it arrived; the ones that could not be parsed show their error."""
 
     list_display = ["id", "received_at", "channel", "provider", "state", "size", "error"]
@@ -61,14 +66,14 @@ class InboundReceiptAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatWidget)
-class ChatWidgetAdmin(admin.ModelAdmin):
+class ChatWidgetAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["name", "key", "team", "prechat_form", "active"]
     list_filter = ["active", "team"]
     search_fields = ["name", "key"]
 
 
 @admin.register(ChatConversation)
-class ChatConversationAdmin(admin.ModelAdmin):
+class ChatConversationAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["id", "widget", "visitor_name", "visitor_email", "ticket", "last_seen_at"]
     list_filter = ["widget"]
     search_fields = ["visitor_name", "visitor_email", "visitor_id"]
@@ -99,8 +104,33 @@ class SocialAccountForm(forms.ModelForm):
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(admin.ModelAdmin):
+class SocialAccountAdmin(RoleAdminMixin, admin.ModelAdmin):
     form = SocialAccountForm
+    # A read-only page would print the access token: agents do not get this page.
+    agents_may_view = False
     list_display = ["name", "platform", "external_id", "team", "active"]
     list_filter = ["platform", "active"]
     search_fields = ["name", "external_id"]
+
+
+class PhoneNumberForm(forms.ModelForm):
+    class Meta:
+        model = PhoneNumber
+        fields = ["number", "label", "team", "active"]
+
+    def clean_number(self) -> str:
+        # Stored in E.164, as Twilio writes the number called (its `To`).
+        try:
+            return normalise_phone(self.cleaned_data["number"])
+        except InvalidIdentity as exc:
+            raise forms.ValidationError(exc.messages) from exc
+
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(RoleAdminMixin, admin.ModelAdmin):
+    """Numbers customers call us on, and the team that takes new tickets from their calls."""
+
+    form = PhoneNumberForm
+    list_display = ["number", "label", "team", "active"]
+    list_filter = ["active", "team"]
+    search_fields = ["number", "label"]

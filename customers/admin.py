@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.contrib import admin
 
 from customers.models import Customer, Identity, Organisation
+from helpdesk.admin_access import RoleAdminMixin
 
 
-class IdentityInline(admin.TabularInline):
+class IdentityInline(RoleAdminMixin, admin.TabularInline):
     model = Identity
     extra = 0
     fields = ["kind", "value", "display", "created_at"]
@@ -13,13 +14,13 @@ class IdentityInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["name", "domain", "created_at"]
     search_fields = ["name", "domain"]
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["id", "name", "organisation", "language", "merged_into", "created_at"]
     list_filter = ["language", "organisation"]
     search_fields = ["name", "identities__value"]
@@ -31,7 +32,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Identity)
-class IdentityAdmin(admin.ModelAdmin):
+class IdentityAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["kind", "value", "customer", "created_at"]
     list_filter = ["kind"]
     search_fields = ["value", "display", "customer__name"]

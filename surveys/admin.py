@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from helpdesk.admin_access import RoleAdminMixin
 from surveys.models import (
     NpsAnswer,
     Survey,
@@ -18,30 +19,30 @@ from surveys.models import (
 )
 
 
-class ChannelSettingInline(admin.TabularInline):
+class ChannelSettingInline(RoleAdminMixin, admin.TabularInline):
     model = SurveyChannelSetting
     extra = 0
 
 
-class WordingInline(admin.StackedInline):
+class WordingInline(RoleAdminMixin, admin.StackedInline):
     model = SurveyWording
     extra = 0
 
 
 @admin.register(SurveySettings)
-class SurveySettingsAdmin(admin.ModelAdmin):
+class SurveySettingsAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "throttle_days", "nps_interval_days", "change_window_minutes"]
     inlines = [ChannelSettingInline, WordingInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # One settings row (migration 0002 creates it).
-        return not SurveySettings.objects.exists()
+        # One settings row (migration 0002 creates it); managers only, like every setting.
+        return super().has_add_permission(request) and not SurveySettings.objects.exists()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(RoleAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

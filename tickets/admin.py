@@ -6,9 +6,13 @@ from zoneinfo import available_timezones
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
+from helpdesk.admin_access import RoleAdminMixin
 from tickets import services
 from tickets.business_hours import parse_weekly
 from tickets.models import (
@@ -28,14 +32,14 @@ from tickets.models import (
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "lead", "created_at"]
+class TeamAdmin(RoleAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "lead", "is_default", "created_at"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
     list_select_related = ["lead"]
 
 
-class MessageInline(admin.StackedInline):
+class MessageInline(RoleAdminMixin, admin.StackedInline):
     model = Message
     extra = 0
     readonly_fields = (
@@ -57,7 +61,7 @@ class MessageInline(admin.StackedInline):
         return False
 
 
-class EventInline(admin.TabularInline):
+class EventInline(RoleAdminMixin, admin.TabularInline):
     model = TicketEvent
     extra = 0
     readonly_fields = ("created_at", "kind", "text", "actor")
@@ -69,7 +73,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "subject",
@@ -149,14 +153,32 @@ class TicketAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
 
-class AttachmentInline(admin.TabularInline):
+def _download_link(obj: Attachment) -> str:
+    """The authorised download (role check, sandboxed response); `/media/` is not served."""
+    if obj.pk is None:
+        return "-"
+    url = reverse("attachment-download", kwargs={"pk": obj.pk})
+    return format_html('<a href="{}">{}</a>', url, obj.filename)
+
+
+class AttachmentInline(RoleAdminMixin, admin.TabularInline):
     model = Attachment
     extra = 0
-    readonly_fields = ["filename", "content_type", "size", "content_id", "is_inline"]
+    readonly_fields = ["filename", "content_type", "size", "content_id", "is_inline", "download"]
+    # The stored file is shown as a link to the download endpoint, never as its media URL.
+    exclude = ["file"]
+
+    @admin.display(description="file")
+    def download(self, obj: Attachment) -> str:
+        return _download_link(obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Attachments come with the message (ingestion, reply service).
+        return False
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "ticket",
@@ -191,14 +213,28 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["filename", "message", "content_type", "size", "created_at"]
     raw_id_fields = ["message"]
     search_fields = ["filename"]
+    exclude = ["file"]
+    readonly_fields = ["download"]
+
+    @admin.display(description="file")
+    def download(self, obj: Attachment) -> str:
+        return _download_link(obj)
+
+    # Like messages: stored by ingestion and the reply service, shown here, never replaced
+    # (a swapped file would no longer be what the customer sent). Managers may delete one.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(admin.ModelAdmin):
+class TicketEventAdmin(RoleAdminMixin, admin.ModelAdmin):
     """Read-only: the timeline is append-only."""
 
     list_display = ["created_at", "ticket", "kind", "text", "actor"]
@@ -215,14 +251,14 @@ class TicketEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Todo)
-class TodoAdmin(admin.ModelAdmin):
+class TodoAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["id", "ticket", "kind", "text", "created_at", "done_at", "done_by"]
     list_filter = ["kind", ("done_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["ticket", "message", "created_at"]
     list_select_related = ["ticket", "done_by"]
 
 
-class BusinessHolidayInline(admin.TabularInline):
+class BusinessHolidayInline(RoleAdminMixin, admin.TabularInline):
     model = BusinessHoliday
     extra = 1
 
@@ -248,21 +284,21 @@ class BusinessCalendarForm(forms.ModelForm):
 
 
 @admin.register(BusinessHoliday)
-class BusinessHolidayAdmin(admin.ModelAdmin):
+class BusinessHolidayAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["date", "name", "calendar"]
     list_filter = ["calendar"]
     list_select_related = ["calendar"]
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(RoleAdminMixin, admin.ModelAdmin):
     form = BusinessCalendarForm
     list_display = ["name", "time_zone"]
     inlines = [BusinessHolidayInline]
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(RoleAdminMixin, admin.ModelAdmin):
     """Saved through `sla_policy_save`: a change bumps the version and re-times running
     clocks."""
 
@@ -285,7 +321,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaTimer)
-class SlaTimerAdmin(admin.ModelAdmin):
+class SlaTimerAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["ticket", "metric", "state", "due_at", "breached_at", "met_at", "policy"]
     list_filter = ["metric", "state", "policy"]
     list_select_related = ["ticket", "policy"]
@@ -299,7 +335,7 @@ class SlaTimerAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaBreach)
-class SlaBreachAdmin(admin.ModelAdmin):
+class SlaBreachAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["ticket", "metric", "due_at", "recorded_at"]
     list_filter = ["metric"]
 
@@ -311,7 +347,11 @@ class SlaBreachAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "text", "created_at", "read_at", "emailed_at"]
-    list_filter = ["kind"]
+class NotificationAdmin(RoleAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "kind", "text", "created_at", "read_at", "email_state", "emailed_at"]
+    list_filter = ["kind", "email_state"]
     list_select_related = ["user"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        # Everyone sees only their own, superusers included: a notification is personal.
+        return super().get_queryset(request).filter(user=request.user.pk)
