@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -19,11 +20,13 @@ from customers.models import (
 )
 from customers.normalise import email_domain, normalise_identity
 from helpdesk.db import advisory_xact_lock
+from helpdesk.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 
-class MergeError(ValueError):
+# ValueError stays a base: callers that catch ValueError keep catching it.
+class MergeError(DomainError, ValueError):
     """The two customers cannot be merged; the message says why."""
 
 
@@ -116,11 +119,16 @@ def customer_resolve(
 
 
 class IdentityTaken(MergeError):
-    """The identity already belongs to a customer (`customer_id`)."""
+    """The identity already belongs to a customer (`customer_id`): 409, naming them."""
+
+    status = 409
 
     def __init__(self, message: str, *, customer_id: int) -> None:
         super().__init__(message)
         self.customer_id = customer_id
+
+    def payload(self) -> dict[str, Any]:
+        return {**super().payload(), "customer": self.customer_id}
 
 
 @dataclass(frozen=True)
@@ -226,7 +234,7 @@ def customer_update(
 
 
 @transaction.atomic
-def customer_merge_records(*, source: Customer, target: Customer) -> Customer:
+def customer_merge(*, source: Customer, target: Customer) -> Customer:
     """Move everything that points at `source` to `target`, then mark `source` merged.
 
     Generic over every foreign key to Customer, so apps that depend on customers (tickets,

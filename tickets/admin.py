@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from helpdesk.admin_access import RoleAdminMixin
+from helpdesk.roles import acting_user
 from tickets import services
 from tickets.business_hours import parse_weekly
 from tickets.models import (
@@ -119,7 +120,7 @@ class TicketAdmin(RoleAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: ModelForm, change: bool) -> None:
         """Edits go through the services, so every change lands on the timeline."""
-        by = request.user
+        by = acting_user(request.user)
         try:
             if not change:
                 ticket = services.ticket_create(
@@ -269,7 +270,7 @@ class BusinessCalendarForm(forms.ModelForm):
         fields = ["name", "time_zone", "weekly_hours"]
 
     def clean_time_zone(self) -> str:
-        zone = self.cleaned_data["time_zone"]
+        zone: str = self.cleaned_data["time_zone"]
         if zone not in available_timezones():
             raise forms.ValidationError(f"'{zone}' is not an IANA time zone (Europe/Amsterdam)")
         return zone
@@ -317,7 +318,7 @@ class SlaPolicyAdmin(RoleAdminMixin, admin.ModelAdmin):
     readonly_fields = ["version", "updated_at"]
 
     def save_model(self, request: HttpRequest, obj: SlaPolicy, form: Any, change: bool) -> None:
-        services.sla_policy_save(policy=obj, by=request.user)
+        services.sla_policy_save(policy=obj, by=acting_user(request.user))
 
 
 @admin.register(SlaTimer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import phonenumbers
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.utils import timezone
 from customers.models import Customer, Identity
 from customers.normalise import InvalidIdentity, normalise_email
 from tickets.models import (
+    ACTIVE_STATUSES,
     Attachment,
     Channel,
     Direction,
@@ -28,8 +29,11 @@ from tickets.models import (
     Todo,
 )
 
+if TYPE_CHECKING:
+    from helpdesk.roles import User
 
-def _sla_timers() -> Prefetch[Any]:
+
+def _sla_timers() -> Prefetch[str, QuerySet[SlaTimer]]:
     return Prefetch(
         "sla_timers", queryset=SlaTimer.objects.select_related("policy").order_by("started_at")
     )
@@ -63,7 +67,7 @@ def event_list(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     return TicketEvent.objects.filter(ticket=ticket).select_related("actor")
 
 
-def managers() -> list[Any]:
+def managers() -> list[User]:
     """Who hears of escalations no single team owns (breaches, unowned low ratings): the
     active members of the Managers group."""
     from django.contrib.auth import get_user_model
@@ -235,9 +239,22 @@ def sla_state(timer: SlaTimer, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def ticket_exists(*, ticket_id: int) -> Ticket | None:
-    """The bare ticket (id only), for sub-resources that need none of its joins."""
+def ticket_find(*, ticket_id: int) -> Ticket | None:
+    """The bare ticket (id only), or None if there is none: for sub-resources that need
+    none of its joins."""
     return Ticket.objects.only("id").filter(pk=ticket_id).first()
+
+
+def ticket_open_for_customer(*, customer: Customer) -> Ticket | None:
+    """The customer's active, unmerged ticket with the latest contact (ties: the newest),
+    where a new contact joins (`message_ingest`) or a call is logged (`call_log_new`)."""
+    return (
+        Ticket.objects.filter(
+            customer=customer, status__in=ACTIVE_STATUSES, merged_into__isnull=True
+        )
+        .order_by("-last_inbound_at", "-id")
+        .first()
+    )
 
 
 def todo_list(*, ticket: Ticket) -> QuerySet[Todo]:

@@ -27,7 +27,7 @@ def close_solved() -> None:
 @shared_task(name="tickets.sla_sweep", ignore_result=True)
 def sla_sweep() -> None:
     """Breaches and at-risk warnings from the timer rows; safe to run twice at once."""
-    from tickets.services.sla import sla_sweep as sweep
+    from tickets.services.sla_sweep import sla_sweep as sweep
 
     sweep()
 

@@ -1,15 +1,23 @@
 """Writes on tickets and messages. Every function is atomic and keyword-only; nothing else
-calls `.save()` on a Ticket or Message.
+calls `.save()` on a Ticket or Message. This package re-exports the public API other apps
+and the views use; each module is named for what it owns:
 
-`message_ingest` is the one entry point every channel adapter calls for an inbound message;
-`reply_create` / `note_add` / `call_log` are the agent's side; `message_deliver` and
-`outbox_due_ids` run the outbox.
+- `ingest`: inbound messages — `message_ingest`, the one entry point every channel adapter
+  calls, and `ticket_on_inbound` (what a customer's contact does to a ticket);
+- `tickets`: opening a ticket, its own fields, closing solved ones, the shared guards;
+- `merges`: ticket merges, customer merges with their timeline notes, message moves;
+- `replies`: public replies, automatic messages, internal notes; `outbox`: queueing and
+  delivering outbound messages; `calls`: logged and reported phone calls; `todos`;
+- `events`: the timeline; `notifications`: in-app notifications, their emails, who hears
+  of SLA warnings; `sla` (clocks), `sla_sweep` (breaches, warnings), `sla_settings`;
+- `chasing`: the repeat-contact rule; `errors`: `TicketError`.
 """
 
 from __future__ import annotations
 
-from tickets.services._common import TicketError
-from tickets.services.calls import call_ingest, call_log_new, call_record_outbound
+from tickets.services.calls import call_ingest, call_log, call_log_new, call_record_outbound
+from tickets.services.errors import TicketError
+from tickets.services.events import ticket_event_add
 from tickets.services.ingest import (
     InboundAttachment,
     InboundMessage,
@@ -19,42 +27,36 @@ from tickets.services.ingest import (
     message_attachments_add,
     message_ingest,
 )
+from tickets.services.merges import customer_merge_with_timeline, message_move, ticket_merge
+from tickets.services.notifications import notification_read, notifications_add
 from tickets.services.outbox import (
     message_deliver,
     message_delivery_update,
     message_mark_bounced,
     outbox_due_ids,
 )
-from tickets.services.properties import (
-    customers_merge,
-    message_move,
+from tickets.services.replies import (
+    REPLY_CHANNEL,
+    automatic_message_send,
+    note_add,
+    reply_channel_default,
+    reply_create,
+)
+from tickets.services.sla_settings import (
+    business_calendar_save,
+    sla_policies_default,
+    sla_policy_save,
+)
+from tickets.services.sla_sweep import sla_sweep
+from tickets.services.tickets import (
     ticket_assign,
     ticket_create,
-    ticket_merge,
     ticket_set_priority,
     ticket_set_status,
     ticket_set_subject,
     ticket_set_tags,
     ticket_set_team,
     tickets_close_solved,
-)
-from tickets.services.replies import (
-    REPLY_CHANNEL,
-    call_log,
-    note_add,
-    reply_channel_default,
-    reply_create,
-)
-from tickets.services.sla import notification_read, sla_sweep
-from tickets.services.sla_settings import (
-    business_calendar_save,
-    sla_policies_default,
-    sla_policy_save,
-)
-from tickets.services.timeline import (
-    automatic_message_send,
-    notifications_add,
-    ticket_event_add,
 )
 from tickets.services.todos import todo_add, todo_done, todos_settle
 
@@ -71,7 +73,7 @@ __all__ = [
     "call_log",
     "call_log_new",
     "call_record_outbound",
-    "customers_merge",
+    "customer_merge_with_timeline",
     "inbound_clean",
     "message_attachments_add",
     "message_deliver",

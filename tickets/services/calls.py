@@ -1,26 +1,96 @@
-"""Phone calls that do not start from an existing ticket: calls reported by the telephony
-provider's webhook, and calls an agent logs as a new ticket. Both reuse the two existing
-paths: an inbound call is a customer contact (`message_ingest`), an outbound call is ours
-(`call_log`). A call an agent logs on a ticket is `call_log` itself."""
+"""Phone calls: a call an agent logs on a ticket (`call_log`), calls reported by the
+telephony provider's webhook, and calls an agent logs from a number (`call_log_new`). An
+inbound call is a customer contact (`message_ingest` / `ticket_on_inbound`), an outbound
+call is ours (`call_log`; answered, it is a reply: `ticket_on_public_reply`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from customers.models import PHONE_KINDS, Customer, Identity, IdentityKind
 from customers.normalise import InvalidIdentity, normalise_phone
 from customers.selectors import customer_get
 from customers.services import customer_resolve
 from helpdesk.db import advisory_xact_lock
-from tickets.models import CallDirection, Channel, Direction, EventKind, Message, Ticket, TodoKind
-from tickets.services._common import TicketError, _event
-from tickets.services.ingest import InboundMessage, IngestResult, _open_ticket_of, message_ingest
-from tickets.services.properties import ticket_create
-from tickets.services.replies import _check_call, call_log
+from tickets import realtime, selectors
+from tickets.models import (
+    CallDirection,
+    Channel,
+    DeliveryState,
+    Direction,
+    EventKind,
+    Message,
+    Ticket,
+    TodoKind,
+)
+from tickets.services.errors import TicketError
+from tickets.services.events import event_record
+from tickets.services.ingest import (
+    InboundMessage,
+    IngestResult,
+    message_ingest,
+    ticket_on_inbound,
+)
+from tickets.services.replies import ticket_on_public_reply
+from tickets.services.tickets import ticket_check_writable, ticket_create
 from tickets.services.todos import todo_add, todos_settle
+
+if TYPE_CHECKING:
+    from helpdesk.roles import User
+
+
+def _check_call(direction: str, duration_seconds: int) -> None:
+    if direction not in CallDirection.values:
+        raise TicketError(f"call direction must be one of {', '.join(CallDirection.values)}")
+    if duration_seconds < 0:
+        raise TicketError("a call cannot last less than zero seconds")
+
+
+@transaction.atomic
+def call_log(
+    *,
+    ticket: Ticket,
+    agent: User | None,
+    direction: str,
+    answered: bool,
+    duration_seconds: int = 0,
+    notes: str = "",
+) -> Message:
+    """A phone call the agent logs on a ticket. An answered outbound call is a human reply;
+    an inbound call is a customer contact (and counts towards chasing)."""
+    _check_call(direction, duration_seconds)
+    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    ticket_check_writable(ticket)
+    phone = ticket.customer.identities.filter(kind__in=["phone", "whatsapp"]).first()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND if direction == CallDirection.OUTBOUND else Direction.INBOUND,
+        channel=Channel.PHONE,
+        author_user=agent if direction == CallDirection.OUTBOUND else None,
+        author_customer=ticket.customer if direction == CallDirection.INBOUND else None,
+        identity=phone,
+        body_text=notes,
+        call_direction=direction,
+        call_answered=answered,
+        call_duration_seconds=duration_seconds,
+        delivery_state=DeliveryState.SENT if direction == CallDirection.OUTBOUND else "",
+        sent_at=timezone.now() if direction == CallDirection.OUTBOUND else None,
+        sent_by_customer_at=timezone.now() if direction == CallDirection.INBOUND else None,
+        meta={"logged_by": getattr(agent, "pk", None)},
+    )
+    if direction == CallDirection.OUTBOUND:
+        if answered:
+            ticket_on_public_reply(ticket=ticket, message=message)
+    else:
+        ticket_on_inbound(ticket=ticket, message=message, received_at=message.created_at)
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
+    )
+    return message
 
 
 def _missed_calls_since(ticket: Ticket, since: datetime) -> int:
@@ -43,7 +113,7 @@ def _call_back_text(ticket: Ticket, number: str) -> str:
 def _missed_call(result: IngestResult) -> None:
     message, ticket = result.message, result.ticket
     number = message.identity.value if message.identity else "the customer"
-    _event(ticket, EventKind.CALL_MISSED, f"missed call from {number}", message=message)
+    event_record(ticket, EventKind.CALL_MISSED, f"missed call from {number}", message=message)
     todo_add(
         ticket=ticket,
         kind=TodoKind.CALL_BACK,
@@ -53,7 +123,7 @@ def _missed_call(result: IngestResult) -> None:
 
 
 @transaction.atomic
-def call_ingest(*, data: InboundMessage, by: Any = None) -> IngestResult:
+def call_ingest(*, data: InboundMessage, by: User | None = None) -> IngestResult:
     """Record an inbound call through `message_ingest` (customer, threading, chasing, SLA:
     a missed call is a contact moment like any other).
 
@@ -111,7 +181,7 @@ def call_record_outbound(
     if existing is not None:
         return existing
     customer = _phone_customer(normalise_phone(number))
-    ticket = _open_ticket_of(customer) if customer else None
+    ticket = selectors.ticket_open_for_customer(customer=customer) if customer else None
     if ticket is None:
         return None
     message = call_log(
@@ -132,7 +202,7 @@ def call_record_outbound(
 @transaction.atomic
 def call_log_new(
     *,
-    agent: Any,
+    agent: User,
     phone: str,
     direction: str,
     answered: bool,
@@ -170,8 +240,30 @@ def call_log_new(
             meta={"logged_by": getattr(agent, "pk", None)},
         )
         return call_ingest(data=data, by=agent).message
+    return _call_outbound_new(
+        agent=agent,
+        number=number,
+        who=who,
+        name=name,
+        answered=answered,
+        duration_seconds=duration_seconds,
+        notes=notes,
+    )
+
+
+def _call_outbound_new(
+    *,
+    agent: User,
+    number: str,
+    who: str,
+    name: str,
+    answered: bool,
+    duration_seconds: int,
+    notes: str,
+) -> Message:
+    """`call_log_new` for a call to the customer: on their open ticket, else a new one."""
     customer = customer_resolve(kind=IdentityKind.PHONE, value=number, name=name).customer
-    ticket = _open_ticket_of(customer) or ticket_create(
+    ticket = selectors.ticket_open_for_customer(customer=customer) or ticket_create(
         customer=customer, subject=f"Call to {who}", channel=Channel.PHONE, by=agent
     )
     message = call_log(

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from tickets.models import Direction, EventKind, Message, Priority, Ticket
-from tickets.services._common import _event
+from tickets.services.events import event_record
 
 # The repeat contact that raises priority (the second one).
 RAISE_AT_REPEAT = 2
@@ -70,7 +70,7 @@ def chasing_priority_raise(ticket: Ticket, *, message: Message | None = None) ->
     old = ticket.priority
     ticket.priority = min(old + 1, Priority.URGENT)
     ticket.chase_priority_raised = True
-    _event(
+    event_record(
         ticket,
         EventKind.PRIORITY,
         f"priority {Priority(old).label.lower()} → "

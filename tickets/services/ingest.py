@@ -1,4 +1,6 @@
-"""Inbound messages: the one entry point every channel adapter calls (`message_ingest`)."""
+"""Inbound messages: the one entry point every channel adapter calls (`message_ingest`),
+in three steps — resolve the thread (sender and ticket), store the message, record the
+consequences (timeline, reopening, chasing, SLA: `ticket_on_inbound`)."""
 
 from __future__ import annotations
 
@@ -15,12 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.language import customer_language_observe
-from customers.models import Customer
+from customers.models import Customer, Identity
 from customers.services import customer_resolve
 from helpdesk.db import advisory_xact_lock
-from tickets import realtime
+from tickets import realtime, selectors
 from tickets.models import (
-    ACTIVE_STATUSES,
     Attachment,
     Channel,
     Direction,
@@ -29,9 +30,11 @@ from tickets.models import (
     Status,
     Ticket,
 )
-from tickets.services._common import TicketError, _event, _live_ticket
 from tickets.services.chasing import Chasing, chasing_after, chasing_priority_raise
+from tickets.services.errors import TicketError
+from tickets.services.events import event_record
 from tickets.services.sla import sla_on_inbound, sla_on_status
+from tickets.services.tickets import ticket_live, ticket_lock
 from tickets.text import (
     attachment_display_name,
     attachment_storage_name,
@@ -156,7 +159,7 @@ def _thread_by_keys(data: InboundMessage) -> tuple[Ticket | None, str]:
             .first()
         )
         if earlier is not None:
-            return _live_ticket(earlier.ticket), f"replied to message {earlier.pk}"
+            return ticket_live(earlier.ticket), f"replied to message {earlier.pk}"
     return None, ""
 
 
@@ -169,18 +172,18 @@ def _thread_match(data: InboundMessage, customer: Customer) -> tuple[Ticket | No
         token_ticket = Ticket.objects.filter(pk=data.ticket_number).first()
         # A token is guessable: only the ticket's own customer may thread onto it by token.
         if token_ticket is not None and token_ticket.customer_id == customer.pk:
-            return _live_ticket(token_ticket), f"ticket token #{data.ticket_number}"
+            return ticket_live(token_ticket), f"ticket token #{data.ticket_number}"
     return None, ""
 
 
-def _open_ticket_of(customer: Customer) -> Ticket | None:
-    return (
-        Ticket.objects.filter(
-            customer=customer, status__in=ACTIVE_STATUSES, merged_into__isnull=True
-        )
-        .order_by("-last_inbound_at", "-id")
-        .first()
-    )
+def _automatic_thread(data: InboundMessage) -> tuple[Ticket, str]:
+    """The conversation an automatic message answers. Auto-replies and out-of-office notes
+    never open, reopen or follow up a ticket: without an open conversation they are
+    skipped (`IngestSkipped`), before any customer is resolved."""
+    ticket, reason = _thread_by_keys(data)
+    if ticket is None or ticket.status == Status.CLOSED:
+        raise IngestSkipped("an automatic message that answers no open conversation")
+    return ticket, reason
 
 
 def _new_ticket(data: InboundMessage, customer: Customer, *, follow_up_of: Ticket | None) -> Ticket:
@@ -196,37 +199,37 @@ def _new_ticket(data: InboundMessage, customer: Customer, *, follow_up_of: Ticke
     return ticket
 
 
-@transaction.atomic
-def message_ingest(*, data: InboundMessage) -> IngestResult:
-    """Store one inbound message on the right ticket, exactly once.
+@dataclass(frozen=True)
+class _Thread:
+    """Where an inbound message goes: its sender and the (locked) ticket, and how it got
+    there (`reason`; a new ticket, maybe as the follow-up of a closed one)."""
 
-    Idempotent on (channel, provider_message_id), also when the same delivery arrives on two
-    connections at once (an advisory lock serialises them). Threading, in order: the
-    channel's thread key / ticket token; else the customer's open ticket on any channel; else
-    a new ticket. A solved ticket is reopened; a closed one gets a linked follow-up. Counts
-    chasing and raises priority one step on the second repeat contact (once per ticket).
-    Raises `InvalidIdentity` when the sender cannot be identified. Text PostgreSQL would
-    refuse (NUL, lone surrogates) is cleaned first (`inbound_clean`), never a lost message.
-    """
-    data = inbound_clean(data=data)
-    if data.channel not in Channel.values:
-        raise TicketError(f"unknown channel '{data.channel}'")
-    if data.provider_message_id:
-        advisory_xact_lock(f"message:{data.channel}:{data.provider_message_id}")
-        existing = (
-            Message.objects.select_related("ticket")
-            .filter(channel=data.channel, provider_message_id=data.provider_message_id)
-            .first()
-        )
-        if existing is not None:
-            return IngestResult(existing, existing.ticket, False, True, "duplicate delivery")
+    customer: Customer
+    identity: Identity | None
+    ticket: Ticket
+    created: bool
+    follow_up_of: Ticket | None
+    reason: str
 
-    if data.is_automatic:
-        # Auto-replies and out-of-office notes never open, reopen or follow up a ticket;
-        # they are kept only on the conversation they answer.
-        threaded, _ = _thread_by_keys(data)
-        if threaded is None or threaded.status == Status.CLOSED:
-            raise IngestSkipped("an automatic message that answers no open conversation")
+
+def _duplicate_find(data: InboundMessage) -> Message | None:
+    """The message already stored for this delivery. The advisory lock (held till commit)
+    serialises two connections delivering the same message at once."""
+    if not data.provider_message_id:
+        return None
+    advisory_xact_lock(f"message:{data.channel}:{data.provider_message_id}")
+    return (
+        Message.objects.select_related("ticket")
+        .filter(channel=data.channel, provider_message_id=data.provider_message_id)
+        .first()
+    )
+
+
+def _thread_resolve(data: InboundMessage) -> _Thread:
+    """Step 1: the sender and the ticket. An automatic message only joins the conversation
+    it answers; anything else threads by the channel's keys / ticket token, else onto the
+    customer's open ticket, else a new one (a follow-up when the match is closed)."""
+    ticket, reason = _automatic_thread(data) if data.is_automatic else (None, "")
     resolved = customer_resolve(
         kind=data.identity_kind,
         value=data.identity_value,
@@ -243,30 +246,27 @@ def message_ingest(*, data: InboundMessage) -> IngestResult:
             hint_source=data.language_source,
             text="" if data.call_direction else data.body_text,
         )
-    received_at = data.sent_at or timezone.now()
-
-    if data.is_automatic:
-        ticket, reason = _thread_by_keys(data)
-    else:
         ticket, reason = _thread_match(data, customer)
-    created = False
-    follow_up_of: Ticket | None = None
     if ticket is None:
-        ticket = _open_ticket_of(customer)
+        ticket = selectors.ticket_open_for_customer(customer=customer)
         reason = "same customer's open ticket" if ticket else ""
+    follow_up_of: Ticket | None = None
     if ticket is not None and ticket.status == Status.CLOSED:
         follow_up_of, ticket = ticket, None
+    created = ticket is None
     if ticket is None:
         ticket = _new_ticket(data, customer, follow_up_of=follow_up_of)
-        created = True
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    return _Thread(customer, resolved.identity, ticket_lock(ticket), created, follow_up_of, reason)
 
+
+def _message_store(data: InboundMessage, thread: _Thread, *, received_at: datetime) -> Message:
+    """Step 2: the message row and its files."""
     message = Message.objects.create(
-        ticket=ticket,
+        ticket=thread.ticket,
         direction=Direction.INBOUND,
         channel=data.channel,
-        author_customer=customer,
-        identity=resolved.identity,
+        author_customer=thread.customer,
+        identity=thread.identity,
         subject=data.subject[:300],
         body_text=data.body_text,
         body_html=data.body_html,
@@ -281,39 +281,66 @@ def message_ingest(*, data: InboundMessage) -> IngestResult:
     )
     for item in data.attachments:
         _attach(message, item)
+    return message
 
-    if created:
-        if follow_up_of is not None:
-            _event(
-                ticket,
-                EventKind.FOLLOW_UP,
-                f"follow-up of closed ticket #{follow_up_of.pk}",
-                message=message,
-                follow_up_of=follow_up_of.pk,
-            )
-            _event(
-                follow_up_of,
-                EventKind.FOLLOW_UP,
-                f"customer wrote again: follow-up ticket #{ticket.pk} opened",
-                follow_up=ticket.pk,
-            )
-        else:
-            _event(ticket, EventKind.CREATED, f"created from {data.channel}", message=message)
+
+def _thread_events_record(thread: _Thread, message: Message) -> None:
+    """How the message got onto its ticket, on the timeline: created (or a follow-up, on
+    both tickets) or joined with the threading reason."""
+    ticket, follow_up_of = thread.ticket, thread.follow_up_of
+    if not thread.created:
+        reason = thread.reason
+        event_record(ticket, EventKind.JOINED, f"joined: {reason}", message=message, reason=reason)
+    elif follow_up_of is None:
+        event_record(ticket, EventKind.CREATED, f"created from {message.channel}", message=message)
     else:
-        _event(ticket, EventKind.JOINED, f"joined: {reason}", message=message, reason=reason)
+        event_record(
+            ticket,
+            EventKind.FOLLOW_UP,
+            f"follow-up of closed ticket #{follow_up_of.pk}",
+            message=message,
+            follow_up_of=follow_up_of.pk,
+        )
+        event_record(
+            follow_up_of,
+            EventKind.FOLLOW_UP,
+            f"customer wrote again: follow-up ticket #{ticket.pk} opened",
+            follow_up=ticket.pk,
+        )
 
-    _apply_inbound_to_ticket(ticket, message, received_at=received_at)
+
+@transaction.atomic
+def message_ingest(*, data: InboundMessage) -> IngestResult:
+    """Store one inbound message on the right ticket, exactly once.
+
+    Idempotent on (channel, provider_message_id), also when the same delivery arrives on two
+    connections at once (an advisory lock serialises them). Threading, in order: the
+    channel's thread key / ticket token; else the customer's open ticket on any channel; else
+    a new ticket. A solved ticket is reopened; a closed one gets a linked follow-up. Counts
+    chasing and raises priority one step on the second repeat contact (once per ticket).
+    Raises `InvalidIdentity` when the sender cannot be identified, `IngestSkipped` for an
+    automatic message that answers no open conversation. Text PostgreSQL would refuse (NUL,
+    lone surrogates) is cleaned first (`inbound_clean`), never a lost message.
+    """
+    data = inbound_clean(data=data)
+    if data.channel not in Channel.values:
+        raise TicketError(f"unknown channel '{data.channel}'")
+    existing = _duplicate_find(data)
+    if existing is not None:
+        return IngestResult(existing, existing.ticket, False, True, "duplicate delivery")
+    thread = _thread_resolve(data)
+    received_at = data.sent_at or timezone.now()
+    message = _message_store(data, thread, received_at=received_at)
+    # Step 3: the consequences: the timeline, then status, chasing and SLA clocks.
+    _thread_events_record(thread, message)
+    ticket = thread.ticket
+    ticket_on_inbound(ticket=ticket, message=message, received_at=received_at)
     realtime.publish_ticket_event(
         ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
     )
-    logger.info(
-        "inbound %s message %s on ticket %s (%s)",
-        data.channel,
-        message.pk,
-        ticket.pk,
-        "new ticket" if created else reason,
-    )
-    return IngestResult(message, ticket, created, False, reason or "new ticket")
+    how = "new ticket" if thread.created else thread.reason
+    logger.info("inbound %s message %s on ticket %s (%s)", data.channel, message.pk, ticket.pk, how)
+    return IngestResult(message, ticket, thread.created, False, thread.reason or "new ticket")
 
 
 def _attach(message: Message, item: InboundAttachment) -> Attachment:
@@ -370,9 +397,11 @@ def message_attachments_add(
     return True
 
 
-def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: datetime) -> None:
+def ticket_on_inbound(*, ticket: Ticket, message: Message, received_at: datetime) -> None:
+    """What a customer's message (stored, on a locked ticket) does to the ticket: the latest
+    contact, reopening, chasing, the SLA clocks. An automatic message only touches
+    `updated_at`: it is not a contact by the customer. Also for calls an agent logs."""
     if message.is_automatic:
-        # Not a contact by the customer: no status change, no chasing, no new clock.
         ticket.save(update_fields=["updated_at"])
         return
     fields = {"latest_inbound_channel", "last_inbound_at", "updated_at"}
@@ -381,16 +410,27 @@ def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: d
     if ticket.last_inbound_at is None or received_at > ticket.last_inbound_at:
         ticket.last_inbound_at = received_at
     old_status = ticket.status
+    fields |= _reopen(ticket, message)
+    fields |= _chasing_count(ticket, message)
+    ticket.save(update_fields=sorted(fields))
+    if old_status != ticket.status:
+        sla_on_status(ticket=ticket, old=old_status, new=ticket.status, at=received_at)
+    sla_on_inbound(ticket=ticket, message=message, at=received_at)
+
+
+def _reopen(ticket: Ticket, message: Message) -> set[str]:
+    """A solved, pending or on-hold ticket opens again when the customer writes."""
     if ticket.status == Status.SOLVED:
         ticket.status = Status.OPEN
         ticket.solved_at = None
-        fields |= {"status", "solved_at"}
-        _event(ticket, EventKind.REOPENED, "reopened: the customer wrote again", message=message)
-    elif ticket.status in (Status.PENDING, Status.ON_HOLD):
+        event_record(
+            ticket, EventKind.REOPENED, "reopened: the customer wrote again", message=message
+        )
+        return {"status", "solved_at"}
+    if ticket.status in (Status.PENDING, Status.ON_HOLD):
         old = ticket.status
         ticket.status = Status.OPEN
-        fields.add("status")
-        _event(
+        event_record(
             ticket,
             EventKind.STATUS,
             f"status {old} → open: the customer replied",
@@ -398,23 +438,25 @@ def _apply_inbound_to_ticket(ticket: Ticket, message: Message, *, received_at: d
             old=old,
             new=Status.OPEN,
         )
-    if not message.is_automatic:
-        # The rule lives in services/chasing.py; a ticket merge recounts with it too.
-        before = Chasing(ticket.unanswered_contacts, ticket.repeat_contacts)
-        after = chasing_after(before, message)
-        ticket.unanswered_contacts, ticket.repeat_contacts = after.unanswered, after.repeats
-        fields |= {"unanswered_contacts", "repeat_contacts"}
-        if after.repeats > before.repeats:
-            _event(
-                ticket,
-                EventKind.CHASING,
-                f"customer contacted you {after.unanswered} times without an answer",
-                message=message,
-                contacts=after.unanswered,
-                repeat_contacts=after.repeats,
-            )
-            fields |= chasing_priority_raise(ticket, message=message)
-    ticket.save(update_fields=sorted(fields))
-    if old_status != ticket.status:
-        sla_on_status(ticket=ticket, old=old_status, new=ticket.status, at=received_at)
-    sla_on_inbound(ticket=ticket, message=message, at=received_at)
+        return {"status"}
+    return set()
+
+
+def _chasing_count(ticket: Ticket, message: Message) -> set[str]:
+    """Count the contact; the rule lives in services/chasing.py (a ticket merge recounts
+    with it too)."""
+    before = Chasing(ticket.unanswered_contacts, ticket.repeat_contacts)
+    after = chasing_after(before, message)
+    ticket.unanswered_contacts, ticket.repeat_contacts = after.unanswered, after.repeats
+    fields = {"unanswered_contacts", "repeat_contacts"}
+    if after.repeats > before.repeats:
+        event_record(
+            ticket,
+            EventKind.CHASING,
+            f"customer contacted you {after.unanswered} times without an answer",
+            message=message,
+            contacts=after.unanswered,
+            repeat_contacts=after.repeats,
+        )
+        fields |= chasing_priority_raise(ticket, message=message)
+    return fields

@@ -1,4 +1,5 @@
-"""In-app notifications and their emails, with the outbox's guarantees.
+"""In-app notifications and their emails, with the outbox's guarantees, and who hears of an
+SLA warning (`at_risk_recipients`, `breach_recipients`; the sweep is `sla_sweep`).
 
 Each notification row is also the outbox of its email (`email_state`, `email_attempts`,
 `email_next_attempt_at`, `email_last_error`): a row is created `pending` when its user has an
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from anymail.exceptions import AnymailRecipientsRefused
 from django.conf import settings
@@ -22,7 +25,11 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from tickets.models import EmailState, Notification
+from tickets import selectors
+from tickets.models import EmailState, Notification, Team, Ticket
+
+if TYPE_CHECKING:
+    from helpdesk.roles import User
 
 logger = logging.getLogger(__name__)
 
@@ -186,10 +193,74 @@ def notification_email_due_ids(
     )
 
 
-def notification_read(*, user: Any, notification_id: int) -> Notification | None:
+def notification_read(*, user: User, notification_id: int) -> Notification | None:
     """Mark one of the user's notifications read (idempotent); None if it is not theirs."""
     notification = Notification.objects.filter(pk=notification_id, user=user).first()
     if notification is not None and notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+@transaction.atomic
+def notifications_add(
+    *, users: Sequence[User | None], ticket: Ticket | None, kind: str, text: str
+) -> int:
+    """In-app notifications for `users` (one each, users without duplicates); their emails
+    go out after commit like the SLA ones."""
+    unique = {user.pk: user for user in users if user is not None}
+    notifications_create(
+        [
+            Notification(user=user, ticket=ticket, kind=kind, text=text[:500])
+            for user in unique.values()
+        ]
+    )
+    return len(unique)
+
+
+# --- who hears of an SLA warning --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WarningFallback:
+    """Who hears of a warning its ticket's owners cannot: the default team's lead (when
+    active), then the managers. Looked up once per batch (`warning_fallback`)."""
+
+    default_lead: User | None
+    managers: list[User]
+
+
+def warning_fallback() -> WarningFallback:
+    team = Team.objects.filter(is_default=True).select_related("lead").first()
+    lead = team.lead if team is not None else None
+    return WarningFallback(
+        lead if lead is not None and lead.is_active else None, selectors.managers()
+    )
+
+
+def _owners(ticket: Ticket) -> list[User]:
+    """The active assignee, else the team's active members, else its active lead. Reads
+    the team's members through `.all()`, so a sweep that prefetched them asks nothing."""
+    if ticket.assignee is not None and ticket.assignee.is_active:
+        return [ticket.assignee]
+    if ticket.team is None:
+        return []
+    members = [member for member in ticket.team.members.all() if member.is_active]
+    lead = ticket.team.lead
+    return members or ([lead] if lead is not None and lead.is_active else [])
+
+
+def at_risk_recipients(ticket: Ticket, fallback: WarningFallback) -> list[User]:
+    """An at-risk warning reaches someone: the owners, else the default team's lead, else
+    the managers."""
+    default = [fallback.default_lead] if fallback.default_lead is not None else []
+    return _owners(ticket) or default or fallback.managers
+
+
+def breach_recipients(ticket: Ticket, fallback: WarningFallback) -> list[User]:
+    """A breach goes to the team lead (the default team's when the ticket has no team) and
+    the managers; if that is nobody, to whoever an at-risk warning reaches."""
+    lead = ticket.team.lead if ticket.team is not None else fallback.default_lead
+    leads = [lead] if lead is not None and lead.is_active else []
+    users = {user.pk: user for user in [*leads, *fallback.managers]}
+    return list(users.values()) or at_risk_recipients(ticket, fallback)

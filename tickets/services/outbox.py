@@ -4,25 +4,67 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from customers.models import Identity
 from tickets import realtime
-from tickets.models import (
-    DeliveryState,
-    Direction,
-    Message,
-)
-from tickets.senders import PermanentSendError, TransientSendError, get_sender
+from tickets.models import DeliveryState, Direction, Message, Ticket
+from tickets.senders import PermanentSendError, SendResult, TransientSendError, get_sender
+
+if TYPE_CHECKING:
+    from helpdesk.roles import User
 
 logger = logging.getLogger(__name__)
 
 
 def _backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempt - 1, 0), 3600))
+
+
+def outbound_queue(
+    *,
+    ticket: Ticket,
+    channel: str,
+    recipient: Identity,
+    body_text: str,
+    author: User | None = None,
+    body_html: str = "",
+    is_automatic: bool = False,
+    meta: dict[str, Any] | None = None,
+) -> Message:
+    """Queue an outbound message on a locked ticket: the outbox row (`message_deliver` sends
+    it after commit; `outbox_sweep` re-drives it if the task is lost) and the live update
+    for the agents watching the ticket. Callers check what may be sent (`replies`)."""
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        author_user=author,
+        identity=recipient,
+        subject=ticket.subject,
+        body_text=body_text,
+        body_html=body_html,
+        is_automatic=is_automatic,
+        delivery_state=DeliveryState.QUEUED,
+        next_attempt_at=timezone.now(),
+        meta=meta or {},
+    )
+    _enqueue_delivery(message.pk)
+    realtime.publish_ticket_event(
+        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
+    )
+    return message
+
+
+def _enqueue_delivery(message_id: int) -> None:
+    from tickets.tasks import deliver_message
+
+    transaction.on_commit(lambda: deliver_message.delay(message_id))
 
 
 def message_deliver(*, message_id: int) -> Message | None:
@@ -52,18 +94,28 @@ def message_deliver(*, message_id: int) -> Message | None:
             raise PermanentSendError(f"no sender is configured for the {message.channel} channel")
         result = sender.send(message)
     except TransientSendError as exc:
-        if message.send_attempts >= settings.HELPDESK_SEND_MAX_ATTEMPTS:
-            return _mark_failed(message, f"gave up after {message.send_attempts} attempts: {exc}")
-        message.delivery_state = DeliveryState.QUEUED
-        message.delivery_error = str(exc)[:2000]
-        message.next_attempt_at = now + _backoff(message.send_attempts)
-        message.save(update_fields=["delivery_state", "delivery_error", "next_attempt_at"])
-        logger.warning(
-            "message %s: transient send error, retry at %s", message.pk, message.next_attempt_at
-        )
-        return message
+        return _retry_or_fail(message, exc, now)
     except PermanentSendError as exc:
         return _mark_failed(message, str(exc))
+    return _mark_sent(message, result, now)
+
+
+def _retry_or_fail(message: Message, exc: TransientSendError, now: datetime) -> Message:
+    """Back in the queue with a doubling backoff, or failed once the attempts are used up."""
+    if message.send_attempts >= settings.HELPDESK_SEND_MAX_ATTEMPTS:
+        return _mark_failed(message, f"gave up after {message.send_attempts} attempts: {exc}")
+    message.delivery_state = DeliveryState.QUEUED
+    message.delivery_error = str(exc)[:2000]
+    message.next_attempt_at = now + _backoff(message.send_attempts)
+    message.save(update_fields=["delivery_state", "delivery_error", "next_attempt_at"])
+    logger.warning(
+        "message %s: transient send error, retry at %s", message.pk, message.next_attempt_at
+    )
+    return message
+
+
+def _mark_sent(message: Message, result: SendResult, now: datetime) -> Message:
+    """Sent: keep the provider's id and thread key (later replies thread by them)."""
     message.delivery_state = DeliveryState.SENT
     message.sent_at = now
     message.delivery_error = ""

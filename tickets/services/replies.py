@@ -1,9 +1,10 @@
-"""The agent's side: public replies (the outbox row), internal notes and logged calls."""
+"""Our side of the conversation: public replies and automatic messages (queued on the
+outbox), internal notes. Calls an agent logs are `calls`."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,22 +13,20 @@ from customers.models import Identity
 from tickets import realtime
 from tickets.models import (
     CHANNEL_IDENTITY_KIND,
-    CallDirection,
     Channel,
-    DeliveryState,
     Direction,
     Message,
     Status,
     Ticket,
 )
 from tickets.selectors import WINDOW_CHANNELS, messaging_window
-from tickets.services._common import (
-    TicketError,
-    _check_not_merged,
-    _check_writable,
-)
-from tickets.services.ingest import _apply_inbound_to_ticket
+from tickets.services.errors import TicketError
+from tickets.services.outbox import outbound_queue
 from tickets.services.sla import sla_on_human_reply
+from tickets.services.tickets import ticket_check_not_merged, ticket_check_writable
+
+if TYPE_CHECKING:
+    from helpdesk.roles import User
 
 # Channels that cannot carry a reply themselves and the channel that answers for them.
 REPLY_CHANNEL: dict[str, str] = {Channel.WEB: Channel.EMAIL}
@@ -94,7 +93,10 @@ def _check_messaging_window(ticket: Ticket, channel: str) -> None:
     raise TicketError(f"{reason}; answer on another channel or wait for the customer to write")
 
 
-def _record_public_reply(ticket: Ticket, message: Message) -> None:
+def ticket_on_public_reply(*, ticket: Ticket, message: Message) -> None:
+    """What our public message (a reply, an acknowledgement, an answered outbound call) does
+    to the locked ticket: the first acknowledgement; for a human reply also the reply times,
+    the chasing count back to zero, the response clocks met, and a new ticket opened."""
     now = message.created_at
     fields = {"updated_at"}
     if ticket.first_ack_at is None:
@@ -114,11 +116,23 @@ def _record_public_reply(ticket: Ticket, message: Message) -> None:
     ticket.save(update_fields=sorted(fields))
 
 
+def _reply_channel(ticket: Ticket, channel: str | None) -> str:
+    """The channel a reply goes out on: the one asked for (the default when none), as
+    answered (a web form by email); never the phone."""
+    channel = channel or reply_channel_default(ticket=ticket)
+    if channel not in Channel.values:
+        raise TicketError(f"unknown channel '{channel}'")
+    channel = REPLY_CHANNEL.get(channel, channel)
+    if channel == Channel.PHONE:
+        raise TicketError("a phone reply is a call: log it with call_log")
+    return channel
+
+
 @transaction.atomic
 def reply_create(
     *,
     ticket: Ticket,
-    author: Any | None,
+    author: User | None,
     body_text: str,
     body_html: str = "",
     channel: str | None = None,
@@ -135,15 +149,10 @@ def reply_create(
     WhatsApp `template` ({"name", "language"}, approved at Meta) may go out at any time.
     """
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
-    _check_writable(ticket)
+    ticket_check_writable(ticket)
     if not body_text.strip() and template is None:
         raise TicketError("a reply needs some text")
-    channel = channel or reply_channel_default(ticket=ticket)
-    if channel not in Channel.values:
-        raise TicketError(f"unknown channel '{channel}'")
-    channel = REPLY_CHANNEL.get(channel, channel)
-    if channel == Channel.PHONE:
-        raise TicketError("a phone reply is a call: log it with call_log")
+    channel = _reply_channel(ticket, channel)
     meta: dict[str, Any] = {}
     if template is not None:
         meta["template"] = chosen = _check_template(channel, template)
@@ -155,8 +164,8 @@ def reply_create(
         raise TicketError(f"the customer has no {channel} identity to reply to")
     if template is None:
         _check_messaging_window(ticket, channel)
-    message = _outbound_queue(
-        ticket,
+    message = outbound_queue(
+        ticket=ticket,
         channel=channel,
         recipient=recipient,
         author=author,
@@ -165,62 +174,15 @@ def reply_create(
         is_automatic=is_automatic,
         meta=meta,
     )
-    _record_public_reply(ticket, message)
+    ticket_on_public_reply(ticket=ticket, message=message)
     return message
-
-
-def _outbound_queue(
-    ticket: Ticket,
-    *,
-    channel: str,
-    recipient: Identity,
-    body_text: str,
-    author: Any | None = None,
-    body_html: str = "",
-    is_automatic: bool = False,
-    meta: dict[str, Any] | None = None,
-) -> Message:
-    """The outbox row (`message_deliver` sends it after commit; `outbox_sweep` re-drives
-    it if the task is lost) and the live update for the agents watching the ticket."""
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Direction.OUTBOUND,
-        channel=channel,
-        author_user=author,
-        identity=recipient,
-        subject=ticket.subject,
-        body_text=body_text,
-        body_html=body_html,
-        is_automatic=is_automatic,
-        delivery_state=DeliveryState.QUEUED,
-        next_attempt_at=timezone.now(),
-        meta=meta or {},
-    )
-    _enqueue_delivery(message.pk)
-    realtime.publish_ticket_event(
-        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
-    )
-    return message
-
-
-def _enqueue_delivery(message_id: int) -> None:
-    from tickets.tasks import deliver_message
-
-    transaction.on_commit(lambda: deliver_message.delay(message_id))
-
-
-def _check_call(direction: str, duration_seconds: int) -> None:
-    if direction not in CallDirection.values:
-        raise TicketError(f"call direction must be one of {', '.join(CallDirection.values)}")
-    if duration_seconds < 0:
-        raise TicketError("a call cannot last less than zero seconds")
 
 
 @transaction.atomic
-def note_add(*, ticket: Ticket, author: Any, body_text: str) -> Message:
+def note_add(*, ticket: Ticket, author: User | None, body_text: str) -> Message:
     """An internal note: never sent, never meets a response promise."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    _check_not_merged(ticket)
+    ticket_check_not_merged(ticket)
     if not body_text.strip():
         raise TicketError("a note needs some text")
     message = Message.objects.create(
@@ -238,43 +200,31 @@ def note_add(*, ticket: Ticket, author: Any, body_text: str) -> Message:
 
 
 @transaction.atomic
-def call_log(
-    *,
-    ticket: Ticket,
-    agent: Any,
-    direction: str,
-    answered: bool,
-    duration_seconds: int = 0,
-    notes: str = "",
+def automatic_message_send(
+    *, ticket: Ticket, channel: str, body_text: str, meta: dict[str, Any] | None = None
 ) -> Message:
-    """A phone call the agent logs on a ticket. An answered outbound call is a human reply;
-    an inbound call is a customer contact (and counts towards chasing)."""
-    _check_call(direction, duration_seconds)
+    """Queue an automatic outbound message (no author) on `channel` through the outbox.
+
+    Unlike `reply_create` it also goes out on a solved or closed ticket and records no
+    acknowledgement or reply time: a survey is not an answer to the customer. Meta's 24-hour
+    window still applies (`TicketError` when it is closed). `meta` reaches the channel's
+    sender (e.g. `quick_replies` for Meta's buttons).
+    """
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
-    _check_writable(ticket)
-    phone = ticket.customer.identities.filter(kind__in=["phone", "whatsapp"]).first()
-    message = Message.objects.create(
+    ticket_check_not_merged(ticket)
+    channel = REPLY_CHANNEL.get(channel, channel)
+    recipient = _recipient(ticket, channel, None)
+    if recipient is None:
+        raise TicketError(f"the customer has no {channel} identity to write to")
+    _check_messaging_window(ticket, channel)
+    message = outbound_queue(
         ticket=ticket,
-        direction=Direction.OUTBOUND if direction == CallDirection.OUTBOUND else Direction.INBOUND,
-        channel=Channel.PHONE,
-        author_user=agent if direction == CallDirection.OUTBOUND else None,
-        author_customer=ticket.customer if direction == CallDirection.INBOUND else None,
-        identity=phone,
-        body_text=notes,
-        call_direction=direction,
-        call_answered=answered,
-        call_duration_seconds=duration_seconds,
-        delivery_state=DeliveryState.SENT if direction == CallDirection.OUTBOUND else "",
-        sent_at=timezone.now() if direction == CallDirection.OUTBOUND else None,
-        sent_by_customer_at=timezone.now() if direction == CallDirection.INBOUND else None,
-        meta={"logged_by": getattr(agent, "pk", None)},
+        channel=channel,
+        recipient=recipient,
+        body_text=body_text,
+        is_automatic=True,
+        meta=meta,
     )
-    if direction == CallDirection.OUTBOUND:
-        if answered:
-            _record_public_reply(ticket, message)
-    else:
-        _apply_inbound_to_ticket(ticket, message, received_at=message.created_at)
-    realtime.publish_ticket_event(
-        ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
-    )
+    if ticket.status not in (Status.SOLVED, Status.CLOSED):
+        ticket.save(update_fields=["updated_at"])
     return message

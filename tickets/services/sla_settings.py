@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,8 +19,8 @@ from tickets.models import (
     SlaTimer,
     TimerState,
 )
-from tickets.services._common import _event
-from tickets.services.sla import _reason, _times
+from tickets.services.events import event_record
+from tickets.services.sla import timer_reason, timer_times
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,9 @@ DEFAULT_POLICIES = (
     ("Standard", ["email", "web", "phone", "chat"], 48 * 60),
     ("Social", ["facebook", "instagram", "whatsapp", "x"], 24 * 60),
 )
+
+if TYPE_CHECKING:
+    from helpdesk.roles import User
 
 
 def sla_policies_default() -> list[SlaPolicy]:
@@ -47,7 +50,7 @@ def sla_policies_default() -> list[SlaPolicy]:
 
 
 @transaction.atomic
-def sla_policy_save(*, policy: SlaPolicy, by: Any = None) -> SlaPolicy:
+def sla_policy_save(*, policy: SlaPolicy, by: User | None = None) -> SlaPolicy:
     """Create or change a policy. A change bumps its version and re-times the running clocks
     it timed (from their own start, with the new target); their events say so."""
     if policy.pk is None:
@@ -67,15 +70,15 @@ def sla_policy_save(*, policy: SlaPolicy, by: Any = None) -> SlaPolicy:
             timer.state = TimerState.CANCELLED
             timer.save(update_fields=["state"])
             continue
-        due, at_risk = _times(policy, timer.started_at, minutes)
+        due, at_risk = timer_times(policy, timer.started_at, minutes)
         shift = timedelta(seconds=timer.paused_seconds)
         timer.due_at, timer.at_risk_at = due + shift, at_risk + shift
         timer.target_minutes, timer.policy_version = minutes, policy.version
-        timer.reason = _reason(policy, minutes, None, timer.started_at)
+        timer.reason = timer_reason(policy, minutes, None, timer.started_at)
         timer.save(
             update_fields=["due_at", "at_risk_at", "target_minutes", "policy_version", "reason"]
         )
-        _event(
+        event_record(
             timer.ticket,
             EventKind.SLA,
             f"SLA: {SlaMetric(timer.metric).label.lower()} re-timed to "
@@ -90,7 +93,10 @@ def sla_policy_save(*, policy: SlaPolicy, by: Any = None) -> SlaPolicy:
 
 @transaction.atomic
 def business_calendar_save(
-    *, calendar: BusinessCalendar, holidays: list[tuple[date, str]] | None = None, by: Any = None
+    *,
+    calendar: BusinessCalendar,
+    holidays: list[tuple[date, str]] | None = None,
+    by: User | None = None,
 ) -> BusinessCalendar:
     """Create or change a calendar (and, when given, replace its holidays); the policies that
     use it are re-timed like any policy change."""

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from tickets import realtime
 from tickets.models import EventKind, Message, Ticket, Todo, TodoKind
-from tickets.services._common import TicketError, _check_not_merged, _event, _locked
+from tickets.services.errors import TicketError
+from tickets.services.events import event_record
+from tickets.services.tickets import ticket_check_not_merged, ticket_lock
+
+if TYPE_CHECKING:
+    from helpdesk.roles import User
 
 # Kinds of which a ticket holds at most one open to-do: a second missed call refreshes the
 # call-back instead of stacking another one the team would work twice.
@@ -22,7 +27,7 @@ def _publish(todo: Todo, event: str) -> None:
 
 @transaction.atomic
 def todo_add(
-    *, ticket: Ticket, kind: str, text: str, message: Message | None = None, by: Any = None
+    *, ticket: Ticket, kind: str, text: str, message: Message | None = None, by: User | None = None
 ) -> Todo:
     """Add a to-do to the ticket, as an event on its timeline.
 
@@ -36,23 +41,23 @@ def todo_add(
     text = " ".join(text.split())[:500]
     if not text:
         raise TicketError("a to-do needs some text")
-    ticket = _locked(ticket)
-    _check_not_merged(ticket)
+    ticket = ticket_lock(ticket)
+    ticket_check_not_merged(ticket)
     if kind in SINGLE_OPEN_KINDS:
         todo = ticket.todos.filter(kind=kind, done_at__isnull=True).order_by("id").first()
         if todo is not None:
             return _todo_refresh(todo, text=text, message=message, by=by)
     todo = Todo.objects.create(ticket=ticket, kind=kind, text=text, message=message)
-    _event(ticket, EventKind.TODO, f"to-do: {text}", actor=by, message=message, todo=todo.pk)
+    event_record(ticket, EventKind.TODO, f"to-do: {text}", actor=by, message=message, todo=todo.pk)
     _publish(todo, "todo.created")
     return todo
 
 
-def _todo_refresh(todo: Todo, *, text: str, message: Message | None, by: Any) -> Todo:
+def _todo_refresh(todo: Todo, *, text: str, message: Message | None, by: User | None) -> Todo:
     if todo.text != text:
         todo.text = text
         todo.save(update_fields=["text"])
-    _event(
+    event_record(
         todo.ticket,
         EventKind.TODO,
         f"to-do still open: {text}",
@@ -65,7 +70,7 @@ def _todo_refresh(todo: Todo, *, text: str, message: Message | None, by: Any) ->
 
 
 @transaction.atomic
-def todo_done(*, todo: Todo, by: Any) -> Todo:
+def todo_done(*, todo: Todo, by: User | None) -> Todo:
     """Mark the to-do done, as an event on the ticket's timeline.
 
     Idempotent: a to-do that is already done is returned as it is (a double click, or the
@@ -78,12 +83,12 @@ def todo_done(*, todo: Todo, by: Any) -> Todo:
     todo.done_at = timezone.now()
     todo.done_by = by
     todo.save(update_fields=["done_at", "done_by"])
-    _event(todo.ticket, EventKind.TODO, f"to-do done: {todo.text}", actor=by, todo=todo.pk)
+    event_record(todo.ticket, EventKind.TODO, f"to-do done: {todo.text}", actor=by, todo=todo.pk)
     _publish(todo, "todo.done")
     return todo
 
 
-def todos_settle(*, ticket: Ticket, kind: str, by: Any) -> list[Todo]:
+def todos_settle(*, ticket: Ticket, kind: str, by: User | None) -> list[Todo]:
     """Mark every open to-do of that kind on the ticket done (an answered call settles the
     call-back). Returns the to-dos it closed."""
     open_todos = list(ticket.todos.filter(kind=kind, done_at__isnull=True).order_by("id"))

@@ -234,7 +234,8 @@ class Command(BaseCommand):
         if get_user_model().objects.filter(username=MANAGER).exists():
             self.stdout.write("demo data already present")
             return
-        from helpdesk.celery import app
+        # The project's Celery app (tickets may not import helpdesk's top layer).
+        from celery import current_app as app
 
         # Replies queue a delivery task on commit: run it inline so no broker is needed.
         was_eager = app.conf.task_always_eager

@@ -1,0 +1,222 @@
+"""The SLA sweep (Celery beat, `tickets.sla_sweep`): every running timer past its due time
+is recorded as breached, every one past its at-risk time warned about, each exactly once.
+
+Timers are claimed with `FOR UPDATE SKIP LOCKED` in batches, so sweepers may race and a
+worker may die half-way. A breach is a unique `SlaBreach` row written before any side
+effect. Both passes cost a handful of queries per batch, whatever its size (pinned by
+tests/tickets/test_sla_sweep_queries.py). Who hears of what: `notifications`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from tickets import realtime
+from tickets.models import (
+    EventKind,
+    Notification,
+    NotificationKind,
+    Priority,
+    SlaBreach,
+    SlaMetric,
+    SlaTimer,
+    Ticket,
+    TicketEvent,
+    TimerState,
+)
+from tickets.services.notifications import (
+    WarningFallback,
+    at_risk_recipients,
+    breach_recipients,
+    notifications_create,
+    warning_fallback,
+)
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    at_risk: int
+    breached: int
+
+
+def sla_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> SweepResult:
+    """Record every due breach and at-risk warning once. Safe to run in parallel: each batch
+    claims its rows with SKIP LOCKED, and a breach row is unique per timer."""
+    now = now or timezone.now()
+    breached = at_risk = 0
+    while True:
+        done = _sweep_batch(now, batch, due=True)
+        breached += done
+        if done < batch:
+            break
+    while True:
+        done = _sweep_batch(now, batch, due=False)
+        at_risk += done
+        if done < batch:
+            break
+    if breached or at_risk:
+        logger.info("SLA sweep: %s breached, %s at risk", breached, at_risk)
+    return SweepResult(at_risk=at_risk, breached=breached)
+
+
+def _sweep_batch(now: datetime, batch: int, *, due: bool) -> int:
+    """Claim one batch and record it. Returns how many were recorded; fewer than `batch`
+    ends the sweep (so timers of a ticket busy elsewhere wait for the next one)."""
+    with transaction.atomic():
+        base = SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
+        if due:
+            query = base.filter(
+                state=TimerState.RUNNING, breached_at__isnull=True, due_at__lte=now
+            ).order_by("due_at")
+        else:
+            query = base.filter(
+                state=TimerState.RUNNING,
+                at_risk_notified_at__isnull=True,
+                at_risk_at__lte=now,
+                breached_at__isnull=True,
+            ).order_by("at_risk_at")
+        timers = list(query[:batch])
+        recorded = _breach_batch(timers, now) if due else _at_risk_batch(timers, now)
+        realtime.publish_ticket_events(
+            event="sla.breached" if due else "sla.at_risk",
+            tickets={timer.ticket_id: {"metric": timer.metric} for timer in recorded},
+        )
+        return len(recorded)
+
+
+def _due_label(timer: SlaTimer) -> tuple[str, str]:
+    """The metric's name and the due time, as warnings and events show them."""
+    due = timezone.localtime(timer.due_at)
+    return SlaMetric(timer.metric).label.lower(), f"{due:%Y-%m-%d %H:%M}"
+
+
+# --- at risk -------------------------------------------------------------------------------
+
+
+def _at_risk_batch(timers: list[SlaTimer], now: datetime) -> list[SlaTimer]:
+    """Warn about a claimed batch of timers in a fixed number of queries: one update marks
+    them all, one query loads their tickets with assignee, team and lead (and the team's
+    members), and the notifications are created in bulk."""
+    if not timers:
+        return []
+    SlaTimer.objects.filter(pk__in=[timer.pk for timer in timers]).update(at_risk_notified_at=now)
+    tickets = (
+        Ticket.objects.select_related("assignee", "team__lead")
+        .prefetch_related("team__members")
+        .in_bulk({timer.ticket_id for timer in timers})
+    )
+    fallback = warning_fallback()
+    notes: list[Notification] = []
+    for timer in timers:
+        timer.at_risk_notified_at = now
+        ticket = tickets[timer.ticket_id]
+        label, due = _due_label(timer)
+        text = f"Ticket #{ticket.pk} is at risk: {label} due {due}"
+        notes += [
+            Notification(user=user, ticket=ticket, kind=NotificationKind.SLA_AT_RISK, text=text)
+            for user in at_risk_recipients(ticket, fallback)
+        ]
+    notifications_create(notes)
+    return timers
+
+
+# --- breached ------------------------------------------------------------------------------
+
+
+def _breach_batch(timers: list[SlaTimer], now: datetime) -> list[SlaTimer]:
+    """Record a batch of breaches in a handful of statements, whatever its size: claim the
+    tickets and write the breach rows, then the events, priority raises and notifications."""
+    # Tickets before breach rows: ingestion locks ticket then timer, so waiting for a ticket
+    # while holding its timer could deadlock. A busy ticket waits for the next sweep
+    # (seconds later, well inside the 90 s promise).
+    tickets = {
+        ticket.pk: ticket
+        for ticket in Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("team__lead")
+        .filter(pk__in={timer.ticket_id for timer in timers})
+    }
+    timers = [timer for timer in timers if timer.ticket_id in tickets]
+    if not timers:
+        return []
+    # The unique breach row is written first: should another sweeper ever have recorded one
+    # of these, the insert fails, the whole batch rolls back and no side effect happened.
+    SlaBreach.objects.bulk_create(
+        [
+            SlaBreach(timer=t, ticket_id=t.ticket_id, metric=t.metric, due_at=t.due_at)
+            for t in timers
+        ]
+    )
+    ids = [timer.pk for timer in timers]
+    SlaTimer.objects.filter(pk__in=ids).update(breached_at=now)
+    # No at-risk warning after the fact.
+    SlaTimer.objects.filter(pk__in=ids, at_risk_notified_at__isnull=True).update(
+        at_risk_notified_at=now
+    )
+    per_ticket: dict[int, list[SlaTimer]] = {}
+    for timer in timers:
+        timer.breached_at = now
+        per_ticket.setdefault(timer.ticket_id, []).append(timer)
+    _breach_consequences(tickets, per_ticket, now)
+    return timers
+
+
+def _breach_consequences(
+    tickets: dict[int, Ticket], per_ticket: dict[int, list[SlaTimer]], now: datetime
+) -> None:
+    """Per breached ticket: an event and the notifications per timer, and the priority
+    raised one step per breach (up to urgent), all written in bulk."""
+    events: list[TicketEvent] = []
+    notes: list[Notification] = []
+    raised: dict[int, list[int]] = {}
+    fallback = warning_fallback()
+    for ticket_id, breached in per_ticket.items():
+        ticket = tickets[ticket_id]
+        for timer in breached:
+            events.append(_breach_event(ticket, timer))
+            notes += _breach_notifications(ticket, timer, fallback)
+        new = min(ticket.priority + len(breached), Priority.URGENT)
+        if new != ticket.priority:
+            raised.setdefault(new, []).append(ticket_id)
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    kind=EventKind.PRIORITY,
+                    text=f"priority {Priority(ticket.priority).label.lower()} → "
+                    f"{Priority(new).label.lower()}: SLA breached",
+                    data={"old": ticket.priority, "new": new},
+                )
+            )
+    for priority, ticket_ids in raised.items():
+        Ticket.objects.filter(pk__in=ticket_ids).update(priority=priority, updated_at=now)
+    TicketEvent.objects.bulk_create(events)
+    notifications_create(notes)
+
+
+def _breach_event(ticket: Ticket, timer: SlaTimer) -> TicketEvent:
+    label, due = _due_label(timer)
+    return TicketEvent(
+        ticket=ticket,
+        kind=EventKind.SLA,
+        text=f"SLA: {label} breached (was due {due})",
+        data={"metric": timer.metric, "due_at": timer.due_at.isoformat()},
+    )
+
+
+def _breach_notifications(
+    ticket: Ticket, timer: SlaTimer, fallback: WarningFallback
+) -> list[Notification]:
+    label, due = _due_label(timer)
+    text = f"Ticket #{ticket.pk} breached its {label} promise (due {due})"
+    return [
+        Notification(user=user, ticket=ticket, kind=NotificationKind.SLA_BREACHED, text=text)
+        for user in breach_recipients(ticket, fallback)
+    ]
