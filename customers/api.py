@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,20 +18,20 @@ from customers.models import Customer, Identity, IdentityKind
 from customers.normalise import InvalidIdentity
 
 
-class IdentitySerializer(serializers.ModelSerializer):
+class IdentitySerializer(serializers.ModelSerializer[Identity]):
     class Meta:
         model = Identity
         fields = ["id", "kind", "value", "display", "created_at"]
         read_only_fields = ["id", "value", "display", "created_at"]
 
 
-class IdentityInputSerializer(serializers.Serializer):
+class IdentityInputSerializer(serializers.Serializer[dict[str, Any]]):
     kind = serializers.ChoiceField(choices=IdentityKind.choices)
     value = serializers.CharField(max_length=320)
     region = serializers.CharField(max_length=2, required=False, help_text="Phone region, e.g. NL")
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(serializers.ModelSerializer[Customer]):
     identities = IdentitySerializer(many=True, read_only=True)
     organisation = serializers.CharField(source="organisation.name", read_only=True, default=None)
 
@@ -49,7 +51,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerInputSerializer(serializers.Serializer):
+class CustomerInputSerializer(serializers.Serializer[dict[str, Any]]):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     language = serializers.ChoiceField(
         choices=["", *LANGUAGES],
@@ -64,7 +66,9 @@ class CustomerInputSerializer(serializers.Serializer):
     identities = IdentityInputSerializer(many=True, required=False)
 
 
-class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CustomerViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Customer]
+):
     """Customers with every identity. A merged customer's old id returns the survivor."""
 
     serializer_class = CustomerSerializer
@@ -107,10 +111,8 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             )
         except InvalidIdentity as exc:
             raise serializers.ValidationError({"identities": exc.messages}) from exc
-        except services.IdentityTaken as exc:
-            return Response(
-                {"detail": str(exc), "customer": exc.customer_id}, status=status.HTTP_409_CONFLICT
-            )
+        except services.IdentityTaken:
+            raise  # the exception handler answers 409 naming the customer who has it
         except services.MergeError as exc:
             raise serializers.ValidationError({"identities": [str(exc)]}) from exc
         customer = selectors.customer_get(customer_id=customer.pk)

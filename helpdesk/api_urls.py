@@ -8,16 +8,14 @@ from rest_framework.routers import DefaultRouter
 from customers.api import CustomerViewSet
 from helpdesk.auth_api import token_obtain
 from surveys.api import recoveries, recovery_acknowledge, survey_settings, survey_stats
-from tickets.api import (
-    MessageViewSet,
-    TeamViewSet,
-    TicketViewSet,
-    attachment_download,
-    customer_merge,
-    customer_merge_suggestions,
-)
-from tickets.api_calls import call_create, todo_done, todo_list
-from tickets.api_sla import BusinessCalendarViewSet, NotificationViewSet, SlaPolicyViewSet
+from tickets.api.attachments import attachment_download
+from tickets.api.calls import call_create, todo_done, todo_list
+from tickets.api.customer_merges import customer_merge, customer_merge_suggestions
+from tickets.api.messages import MessageViewSet
+from tickets.api.notifications import NotificationViewSet
+from tickets.api.sla import BusinessCalendarViewSet, SlaPolicyViewSet
+from tickets.api.teams import TeamViewSet
+from tickets.api.tickets import TicketViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")

@@ -262,6 +262,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Services' refusals (helpdesk.errors.DomainError) become responses in one place.
+    "EXCEPTION_HANDLER": "helpdesk.api_errors.exception_handler",
     # Anonymous requests by address, signed-in ones by user; the token endpoint has its own.
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

@@ -16,6 +16,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.roles import acting_user
 from surveys import selectors, services
 from surveys.models import SurveyAnswer, SurveySettings
 from tickets.models import Channel
@@ -29,13 +30,13 @@ class ManagersWrite(BasePermission):
         return request.method in SAFE_METHODS or is_manager(request.user)
 
 
-class ChannelSettingSerializer(serializers.Serializer):
+class ChannelSettingSerializer(serializers.Serializer[dict[str, Any]]):
     channel = serializers.ChoiceField(choices=Channel.choices)
     enabled = serializers.BooleanField(required=False)
     delay_minutes = serializers.IntegerField(min_value=0, max_value=30 * 24 * 60, required=False)
 
 
-class WordingSerializer(serializers.Serializer):
+class WordingSerializer(serializers.Serializer[dict[str, Any]]):
     language = serializers.ChoiceField(choices=list(selectors.LANGUAGES))
     question = serializers.CharField(max_length=300, allow_blank=True, required=False)
     intro = serializers.CharField(allow_blank=True, required=False)
@@ -43,7 +44,7 @@ class WordingSerializer(serializers.Serializer):
     nps_question = serializers.CharField(max_length=300, allow_blank=True, required=False)
 
 
-class SurveySettingsSerializer(serializers.Serializer):
+class SurveySettingsSerializer(serializers.Serializer[dict[str, Any]]):
     throttle_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
     nps_interval_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
     change_window_minutes = serializers.IntegerField(
@@ -97,14 +98,11 @@ def survey_settings(request: Request) -> Response:
         return Response(_settings_data(selectors.survey_settings()))
     serializer = SurveySettingsSerializer(data=request.data, partial=request.method == "PATCH")
     serializer.is_valid(raise_exception=True)
-    try:
-        config = services.survey_settings_update(**serializer.validated_data)
-    except services.SurveyError as exc:
-        raise ValidationError({"detail": str(exc)}) from exc
+    config = services.survey_settings_update(**serializer.validated_data)
     return Response(_settings_data(config))
 
 
-class RecoverySerializer(serializers.ModelSerializer):
+class RecoverySerializer(serializers.ModelSerializer[SurveyAnswer]):
     ticket_subject = serializers.CharField(source="ticket.subject")
     customer_name = serializers.CharField(source="customer.name")
     agent_name = serializers.SerializerMethodField()
@@ -161,10 +159,7 @@ def recovery_acknowledge(request: Request, pk: int) -> Response:
     """Acknowledge a low rating's recovery (idempotent); it leaves the open list."""
     if selectors.answer_get(answer_id=pk) is None:
         return Response({"detail": "No such answer."}, status=404)
-    try:
-        services.recovery_acknowledge(answer_id=pk, by=request.user)
-    except services.SurveyError as exc:
-        raise ValidationError({"detail": str(exc)}) from exc
+    services.recovery_acknowledge(answer_id=pk, by=acting_user(request.user))
     return Response(RecoverySerializer(selectors.answer_get(answer_id=pk)).data)
 
 

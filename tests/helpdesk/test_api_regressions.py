@@ -78,3 +78,23 @@ def test_sla_minutes_of_a_year_are_still_taken(manager_api: APIClient) -> None:
         format="json",
     )
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize("method", ["post", "put"])
+def test_a_holiday_date_given_twice_is_refused(manager_api: APIClient, method: str) -> None:
+    """A PUT to `/sla/calendars/{id}/` with one date twice in `holidays` was a 500
+    (IntegrityError on `holiday_unique_per_day`)."""
+    body = {
+        "name": "NL",
+        "time_zone": "Europe/Amsterdam",
+        "weekly_hours": {"0": [["09:00", "17:00"]]},
+        "holidays": [{"date": "2096-10-08"}, {"date": "2096-10-08", "name": "again"}],
+    }
+    url = "/api/v1/sla/calendars/"
+    if method == "put":
+        created = manager_api.post(url, {**body, "holidays": []}, format="json")
+        assert created.status_code == 201, created.content
+        url += f"{created.json()['id']}/"
+    response = getattr(manager_api, method)(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert "2096-10-08" in str(response.json()["holidays"])

@@ -1,4 +1,4 @@
-"""REST API for SLA settings (managers write, agents read) and in-app notifications."""
+"""REST API for SLA settings: policies and business calendars (managers write, agents read)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,15 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
-from rest_framework.response import Response
 
+from helpdesk.roles import acting_user
 from tickets import services
-from tickets.api import PRIORITY_NAMES, PRIORITY_VALUES
+from tickets.api.serializers import PRIORITY_NAMES, PRIORITY_VALUES
 from tickets.business_hours import parse_weekly
-from tickets.models import BusinessCalendar, Channel, Notification, SlaPolicy
+from tickets.models import BusinessCalendar, BusinessHoliday, Channel, SlaPolicy
 from tickets.permissions import IsAgent, is_manager
 
 
@@ -28,17 +25,26 @@ class ManagersWrite(BasePermission):
         return request.method in SAFE_METHODS or is_manager(request.user)
 
 
-class HolidaySerializer(serializers.Serializer):
+class HolidaySerializer(serializers.Serializer[BusinessHoliday]):
     date = serializers.DateField()
     name = serializers.CharField(max_length=100, allow_blank=True, default="")
 
 
-class BusinessCalendarSerializer(serializers.ModelSerializer):
+class BusinessCalendarSerializer(serializers.ModelSerializer[BusinessCalendar]):
     holidays = HolidaySerializer(many=True, required=False)
 
     class Meta:
         model = BusinessCalendar
         fields = ["id", "name", "time_zone", "weekly_hours", "holidays"]
+
+    def validate_holidays(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # One row per date in the table: a date twice was an IntegrityError (a 500).
+        days = [holiday["date"] for holiday in value]
+        if twice := sorted({day for day in days if days.count(day) > 1}):
+            raise serializers.ValidationError(
+                f"one holiday per date: {', '.join(map(str, twice))} given more than once"
+            )
+        return value
 
     def validate_time_zone(self, value: str) -> str:
         if value not in available_timezones():
@@ -60,7 +66,7 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
 MAX_SLA_MINUTES = 366 * 24 * 60
 
 
-class SlaPolicySerializer(serializers.ModelSerializer):
+class SlaPolicySerializer(serializers.ModelSerializer[SlaPolicy]):
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False
     )
@@ -111,7 +117,7 @@ class SlaPolicyViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[SlaPolicy],
 ):
     """Agents read the policies; managers create and change them. A change re-times the
     open tickets the policy timed (their timeline says so)."""
@@ -125,14 +131,16 @@ class SlaPolicyViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.sla_policy_save(
-            policy=SlaPolicy(**serializer.validated_data), by=self.request.user
+            policy=SlaPolicy(**serializer.validated_data), by=acting_user(self.request.user)
         )
 
     def perform_update(self, serializer: Any) -> None:
         policy = serializer.instance
         for field, value in serializer.validated_data.items():
             setattr(policy, field, value)
-        serializer.instance = services.sla_policy_save(policy=policy, by=self.request.user)
+        serializer.instance = services.sla_policy_save(
+            policy=policy, by=acting_user(self.request.user)
+        )
 
 
 class BusinessCalendarViewSet(
@@ -140,7 +148,7 @@ class BusinessCalendarViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet[BusinessCalendar],
 ):
     serializer_class = BusinessCalendarSerializer
     permission_classes = [IsAgent, ManagersWrite]
@@ -157,7 +165,7 @@ class BusinessCalendarViewSet(
         serializer.instance = services.business_calendar_save(
             calendar=calendar,
             holidays=[(h["date"], h["name"]) for h in holidays] if holidays is not None else None,
-            by=self.request.user,
+            by=acting_user(self.request.user),
         )
 
     def perform_create(self, serializer: Any) -> None:
@@ -165,37 +173,3 @@ class BusinessCalendarViewSet(
 
     def perform_update(self, serializer: Any) -> None:
         self._save(serializer, serializer.instance)
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "text", "ticket", "created_at", "read_at"]
-
-
-class NotificationPagination(CursorPagination):
-    ordering = "-created_at"
-    page_size = 50
-
-
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The signed-in user's notifications, newest first (`?unread=true` for the unread)."""
-
-    serializer_class = NotificationSerializer
-    permission_classes = [IsAgent]
-    lookup_value_regex = r"\d+"  # `notifications/abc/read/` is a 404, not `int(pk)` failing
-    pagination_class = NotificationPagination
-
-    def get_queryset(self) -> QuerySet[Notification]:
-        mine = Notification.objects.filter(user_id=int(self.request.user.pk or 0))
-        if self.request.query_params.get("unread") in ("1", "true"):
-            mine = mine.filter(read_at__isnull=True)
-        return mine
-
-    @extend_schema(request=None, responses=NotificationSerializer)
-    @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str) -> Response:
-        notification = services.notification_read(user=request.user, notification_id=int(pk))
-        if notification is None:
-            return Response({"detail": "No such notification."}, status=404)
-        return Response(NotificationSerializer(notification).data)

@@ -3,6 +3,8 @@ ticket's to-dos (the call-back after a missed call)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -10,17 +12,18 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from helpdesk.roles import acting_user
 from tickets import selectors, services
-from tickets.api import (
+from tickets.api.pagination import TimelineCursorPagination
+from tickets.api.serializers import (
     MessageSerializer,
     TicketSerializer,
-    TimelineCursorPagination,
     UserSummarySerializer,
 )
 from tickets.models import CallDirection, Ticket, Todo
 
 
-class CallCreateSerializer(serializers.Serializer):
+class CallCreateSerializer(serializers.Serializer[dict[str, Any]]):
     phone = serializers.CharField(
         max_length=64, help_text='The customer\'s number as written: "+31 6 1234 5678", "06…"'
     )
@@ -39,7 +42,7 @@ class CallCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TodoSerializer(serializers.ModelSerializer):
+class TodoSerializer(serializers.ModelSerializer[Todo]):
     done_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -49,7 +52,7 @@ class TodoSerializer(serializers.ModelSerializer):
 
 
 def _ticket_or_404(ticket_pk: int) -> Ticket:
-    ticket = selectors.ticket_exists(ticket_id=ticket_pk)
+    ticket = selectors.ticket_find(ticket_id=ticket_pk)
     if ticket is None:
         raise Http404("No such ticket")
     return ticket
@@ -72,19 +75,16 @@ def call_create(request: Request) -> Response:
     data = CallCreateSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     values = data.validated_data
-    try:
-        message = services.call_log_new(
-            agent=request.user,
-            phone=values["phone"],
-            name=values["name"],
-            region=values["region"],
-            direction=values["direction"],
-            answered=values["answered"],
-            duration_seconds=values["duration_seconds"],
-            notes=values["notes"],
-        )
-    except services.TicketError as exc:
-        raise serializers.ValidationError({"detail": str(exc)}) from exc
+    message = services.call_log_new(
+        agent=acting_user(request.user),
+        phone=values["phone"],
+        name=values["name"],
+        region=values["region"],
+        direction=values["direction"],
+        answered=values["answered"],
+        duration_seconds=values["duration_seconds"],
+        notes=values["notes"],
+    )
     ticket = selectors.ticket_get(ticket_id=message.ticket_id)
     message = selectors.message_list(ticket=ticket).get(pk=message.pk)
     return Response(
@@ -112,5 +112,5 @@ def todo_done(request: Request, ticket_pk: int, pk: int) -> Response:
     todo = selectors.todo_list(ticket=_ticket_or_404(ticket_pk)).filter(pk=pk).first()
     if todo is None:
         raise Http404("No such to-do on this ticket")
-    todo = services.todo_done(todo=todo, by=request.user)
+    todo = services.todo_done(todo=todo, by=acting_user(request.user))
     return Response(TodoSerializer(selectors.todo_list(ticket=todo.ticket).get(pk=todo.pk)).data)
