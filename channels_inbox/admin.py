@@ -83,6 +83,9 @@ class ChatConversationAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 class SocialAccountForm(forms.ModelForm):
+    # The form's row, named for the type checker (ModelForm takes no type argument at run time).
+    instance: SocialAccount
+
     # Write-only: the stored token is never rendered back into the page.
     access_token = forms.CharField(
         widget=forms.PasswordInput(render_value=False),

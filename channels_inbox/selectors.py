@@ -216,6 +216,12 @@ def chat_conversation_ids_for_ticket(*, ticket_id: int) -> list[int]:
     return list(ChatConversation.objects.filter(ticket_id=ticket_id).values_list("pk", flat=True))
 
 
+def chat_ticket_reachable(ticket: Ticket) -> bool:
+    """A chat ticket reaches its customer only through a widget conversation (in the widget,
+    or by mail to a visitor who left an address): the `tickets.reach` check for "chat"."""
+    return ChatConversation.objects.filter(ticket_id=ticket.pk).exists()
+
+
 @dataclass(frozen=True)
 class ChatReplyTarget:
     conversation_id: int

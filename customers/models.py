@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Lower
 
+# The enums live in `customers.choices` (no ORM there, so channel adapters can use them);
+# re-exported so `from customers.models import IdentityKind` keeps working.
+from customers.choices import PHONE_KINDS as PHONE_KINDS
+from customers.choices import IdentityKind, LanguageSource
+
 
 class Organisation(models.Model):
     name = models.CharField(max_length=200)
@@ -17,17 +22,6 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class LanguageSource(models.TextChoices):
-    """Where a customer's language came from, weakest last. `customers.language` holds the
-    rule: an agent's correction is never overwritten; a signal replaces one of its own
-    strength or weaker."""
-
-    AGENT = "agent", "Set by an agent"
-    CHANNEL = "channel", "Told by the channel (browser language, Content-Language)"
-    TEXT = "text", "Detected from the customer's text"
-    PHONE_COUNTRY = "phone_country", "Guessed from the phone number's country"
 
 
 class Customer(models.Model):
@@ -59,20 +53,6 @@ class Customer(models.Model):
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
-
-
-class IdentityKind(models.TextChoices):
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    FACEBOOK = "facebook", "Facebook Messenger"
-    INSTAGRAM = "instagram", "Instagram"
-    X = "x", "X"
-    CHAT = "chat", "Chat visitor"
-
-
-# Kinds whose value is an E.164 number: a WhatsApp id and a phone number are the same person.
-PHONE_KINDS = (IdentityKind.PHONE, IdentityKind.WHATSAPP)
 
 
 class Identity(models.Model):

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from tickets.models import Message
+# Annotations only: channel adapters import this interface and must not pull in the ORM.
+if TYPE_CHECKING:
+    from tickets.models import Message
 
 
 @dataclass(frozen=True)

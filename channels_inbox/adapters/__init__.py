@@ -8,7 +8,7 @@ def register_all() -> None:
     from channels_inbox.adapters import (
         chat,  # noqa: F401
         email,  # noqa: F401
-        meta,  # noqa: F401
+        meta_send,  # noqa: F401
         phone,  # noqa: F401
     )
     from channels_inbox.adapters.base import registry

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import smtplib
 from email.utils import make_msgid, parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from asgiref.sync import async_to_sync
@@ -27,8 +27,10 @@ from django.utils.translation import gettext as _
 from channels_inbox import selectors
 from channels_inbox.adapters.base import register
 from channels_inbox.adapters.email import html_from_text, reply_to_address, subject_with_token
-from tickets.models import Message
 from tickets.senders import PermanentSendError, Sender, SendResult, TransientSendError
+
+if TYPE_CHECKING:
+    from tickets.models import Message
 
 
 def _push(group: str, event: dict[str, Any]) -> None:

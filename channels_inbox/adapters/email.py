@@ -11,7 +11,7 @@ from email.headerregistry import UnstructuredHeader
 from email.policy import Policy
 from email.utils import make_msgid, parseaddr
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
@@ -19,8 +19,10 @@ from django.core.mail import EmailMultiAlternatives
 
 from channels_inbox import selectors
 from channels_inbox.adapters.base import register
-from tickets.models import Message
 from tickets.senders import PermanentSendError, Sender, SendResult, TransientSendError
+
+if TYPE_CHECKING:
+    from tickets.models import Message
 
 _REPLY_PREFIXES = re.compile(r"^\s*((re|aw|antw|odp|sv|fw|fwd|wg|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 _TOKENS = re.compile(r"\s*\[#\d{1,12}\]")

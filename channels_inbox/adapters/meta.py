@@ -1,33 +1,25 @@
-"""Meta: Facebook Messenger, Instagram direct messages and the WhatsApp Cloud API.
+"""Meta: Facebook Messenger, Instagram direct messages and the WhatsApp Cloud API — the
+inbound side, pure parsing.
 
-Inbound: `signature_valid` checks `X-Hub-Signature-256`; `account_refs` names the accounts a
-webhook delivery is for (the webhook refuses unknown ones); `parse_payload` turns a delivery
-into inbound messages and delivery reports. Outbound: one sender per platform posting to the
-Graph API with httpx. Like every adapter this one never touches the ORM itself: the sender
-asks `channels_inbox.selectors` which account (page / phone number, token) to send from.
+`signature_valid` checks `X-Hub-Signature-256`; `account_refs` names the accounts a webhook
+delivery is for (the webhook refuses unknown ones); `parse_payload` turns a delivery into
+inbound messages and delivery reports. Sending lives in `meta_send` (one sender per
+platform) over the Graph API client in `meta_graph`; files in `meta_media`. Like every
+adapter these never touch the ORM.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-import httpx
-from django.conf import settings
-
-from channels_inbox import selectors
-from channels_inbox.adapters.base import register
+from customers.choices import LanguageSource
 from customers.language import language_from_phone
-from customers.models import LanguageSource
-from tickets.models import DeliveryState, Message
-from tickets.senders import PermanentSendError, Sender, SendResult, TransientSendError
+from tickets.choices import DeliveryState
 from tickets.services import InboundMessage
-
-logger = logging.getLogger(__name__)
 
 PLATFORMS = ("facebook", "instagram", "whatsapp")
 # The webhook's `object` for each platform.
@@ -86,11 +78,14 @@ def signature_valid(*, body: bytes, header: str, secret: str) -> bool:
     return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
 
 
-def _dict(value: Any) -> dict[str, Any]:
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one: Meta's payloads are read
+    defensively, a missing or mistyped field is no crash."""
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """`value` if it is a JSON array, else an empty one."""
     return value if isinstance(value, list) else []
 
 
@@ -107,12 +102,12 @@ def account_refs(payload: dict[str, Any]) -> list[AccountRef]:
     account (`entry[].id`) or the WhatsApp phone number (`metadata.phone_number_id`)."""
     kind = payload.get("object")
     refs: list[AccountRef] = []
-    for entry in map(_dict, _list(payload.get("entry"))):
+    for entry in map(as_dict, as_list(payload.get("entry"))):
         if kind in _OBJECT_PLATFORM and entry.get("id"):
             refs.append(AccountRef(_OBJECT_PLATFORM[str(kind)], str(entry["id"])))
         elif kind == WHATSAPP_OBJECT:
-            for change in map(_dict, _list(entry.get("changes"))):
-                metadata = _dict(_dict(change.get("value")).get("metadata"))
+            for change in map(as_dict, as_list(entry.get("changes"))):
+                metadata = as_dict(as_dict(change.get("value")).get("metadata"))
                 if metadata.get("phone_number_id"):
                     refs.append(AccountRef("whatsapp", str(metadata["phone_number_id"])))
     return list(dict.fromkeys(refs))
@@ -122,7 +117,7 @@ def parse_payload(payload: dict[str, Any]) -> list[MetaEvent]:
     """All events of one webhook delivery, in the order Meta sent them."""
     kind = payload.get("object")
     events: list[MetaEvent] = []
-    for entry in map(_dict, _list(payload.get("entry"))):
+    for entry in map(as_dict, as_list(payload.get("entry"))):
         if kind in _OBJECT_PLATFORM:
             events.extend(_messaging_events(_OBJECT_PLATFORM[str(kind)], entry))
         elif kind == WHATSAPP_OBJECT:
@@ -170,26 +165,26 @@ def _messaging_events(platform: str, entry: dict[str, Any]) -> list[MetaEvent]:
     """Messenger and Instagram share one shape: `entry[].messaging[]`."""
     account = AccountRef(platform, str(entry.get("id", "")))
     events: list[MetaEvent] = []
-    for item in map(_dict, _list(entry.get("messaging"))):
-        sender = str(_dict(item.get("sender")).get("id", ""))
+    for item in map(as_dict, as_list(entry.get("messaging"))):
+        sender = str(as_dict(item.get("sender")).get("id", ""))
         sent_at = _time(item.get("timestamp"), millis=True)
         if "message" in item:
-            events.append(_messaging_message(account, sender, sent_at, _dict(item["message"])))
+            events.append(_messaging_message(account, sender, sent_at, as_dict(item["message"])))
         elif "postback" in item:
             events.append(_messaging_postback(account, sender, sent_at, item))
         elif "delivery" in item:
-            delivery = _dict(item["delivery"])
+            delivery = as_dict(item["delivery"])
             events.append(
                 MetaStatus(
                     account=account,
                     recipient_id=sender,
                     state=DeliveryState.DELIVERED,
-                    message_ids=tuple(str(mid) for mid in _list(delivery.get("mids"))),
+                    message_ids=tuple(str(mid) for mid in as_list(delivery.get("mids"))),
                     watermark=_time(delivery.get("watermark"), millis=True),
                 )
             )
         elif "read" in item:
-            read = _dict(item["read"])
+            read = as_dict(item["read"])
             events.append(
                 MetaStatus(
                     account=account,
@@ -219,16 +214,16 @@ def _messaging_message(
     if message.get("is_deleted") or message.get("is_unsupported"):
         return MetaSkipped(account, f"deleted or unsupported message {message.get('mid', '')}")
     attachments = [
-        {"type": str(a.get("type", "file")), "url": str(_dict(a.get("payload")).get("url", ""))}
-        for a in map(_dict, _list(message.get("attachments")))
+        {"type": str(a.get("type", "file")), "url": str(as_dict(a.get("payload")).get("url", ""))}
+        for a in map(as_dict, as_list(message.get("attachments")))
     ]
     meta: dict[str, Any] = {}
     if attachments:
         # Meta's CDN links expire; the URL is kept, the file is not downloaded (yet).
         meta["attachments"] = attachments
-    if payload := _dict(message.get("quick_reply")).get("payload"):
+    if payload := as_dict(message.get("quick_reply")).get("payload"):
         meta["quick_reply"] = str(payload)
-    if reply_to := _dict(message.get("reply_to")).get("mid"):
+    if reply_to := as_dict(message.get("reply_to")).get("mid"):
         meta["reply_to"] = str(reply_to)
     text = str(message.get("text") or "")
     lines = [text] if text else []
@@ -247,7 +242,7 @@ def _messaging_postback(
     account: AccountRef, sender: str, sent_at: datetime | None, item: dict[str, Any]
 ) -> MetaEvent:
     """A button the customer pressed: the button's title is what they 'said'."""
-    postback = _dict(item.get("postback"))
+    postback = as_dict(item.get("postback"))
     message_id = str(postback.get("mid") or f"postback:{sender}:{item.get('timestamp', '')}")
     return _inbound(
         account,
@@ -270,28 +265,28 @@ _WHATSAPP_MEDIA = ("image", "document", "audio", "video", "sticker")
 
 def _whatsapp_events(entry: dict[str, Any]) -> list[MetaEvent]:
     events: list[MetaEvent] = []
-    for change in map(_dict, _list(entry.get("changes"))):
-        value = _dict(change.get("value"))
-        number_id = _dict(value.get("metadata")).get("phone_number_id")
+    for change in map(as_dict, as_list(entry.get("changes"))):
+        value = as_dict(change.get("value"))
+        number_id = as_dict(value.get("metadata")).get("phone_number_id")
         if change.get("field") != "messages" or not number_id:
             continue
         account = AccountRef("whatsapp", str(number_id))
         names = {
-            str(c.get("wa_id", "")): str(_dict(c.get("profile")).get("name", ""))
-            for c in map(_dict, _list(value.get("contacts")))
+            str(c.get("wa_id", "")): str(as_dict(c.get("profile")).get("name", ""))
+            for c in map(as_dict, as_list(value.get("contacts")))
         }
-        for message in map(_dict, _list(value.get("messages"))):
+        for message in map(as_dict, as_list(value.get("messages"))):
             events.append(_whatsapp_message(account, message, names))
-        for status in map(_dict, _list(value.get("statuses"))):
+        for status in map(as_dict, as_list(value.get("statuses"))):
             events.append(_whatsapp_status(account, status))
-        for error in map(_dict, _list(value.get("errors"))):
+        for error in map(as_dict, as_list(value.get("errors"))):
             events.append(MetaSkipped(account, f"WhatsApp error: {_error_text(error)}"))
     return events
 
 
 def _whatsapp_content(kind: str, message: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The text an agent reads for each message type, and what to keep in meta."""
-    body = _dict(message.get(kind))
+    body = as_dict(message.get(kind))
     if kind == "text":
         return str(body.get("body", "")), {}
     if kind in _WHATSAPP_MEDIA:
@@ -301,7 +296,7 @@ def _whatsapp_content(kind: str, message: dict[str, Any]) -> tuple[str, dict[str
         return (f"{caption}\n{label}" if caption else label), {"media": media}
     if kind == "interactive":
         reply_type = str(body.get("type", ""))
-        reply = _dict(body.get(reply_type))
+        reply = as_dict(body.get(reply_type))
         text = str(reply.get("title", ""))
         if reply.get("description"):
             text = f"{text} — {reply['description']}"
@@ -324,7 +319,7 @@ def _whatsapp_message(
         return MetaSkipped(account, f"WhatsApp {kind} event from {sender}")
     text, extra = _whatsapp_content(kind, message)
     meta: dict[str, Any] = {"type": kind, **extra}
-    if replied := _dict(message.get("context")).get("id"):
+    if replied := as_dict(message.get("context")).get("id"):
         meta["reply_to"] = str(replied)
     return _inbound(
         account,
@@ -340,7 +335,7 @@ def _whatsapp_message(
 
 
 def _error_text(error: dict[str, Any]) -> str:
-    details = _dict(error.get("error_data")).get("details") or error.get("message") or ""
+    details = as_dict(error.get("error_data")).get("details") or error.get("message") or ""
     title = error.get("title") or "error"
     return f"{error.get('code', '')} {title}: {details}".strip().rstrip(":")
 
@@ -354,165 +349,5 @@ def _whatsapp_status(account: AccountRef, status: dict[str, Any]) -> MetaEvent:
         recipient_id=str(status.get("recipient_id", "")),
         state=state,
         message_ids=(str(status.get("id", "")),),
-        reason="; ".join(_error_text(e) for e in map(_dict, _list(status.get("errors")))),
+        reason="; ".join(_error_text(e) for e in map(as_dict, as_list(status.get("errors")))),
     )
-
-
-# --- outbound ------------------------------------------------------------------------------
-
-# Graph error codes that mean "later, not never": throttling (4, 17, 32, 613, WhatsApp's
-# 80007, 130429, 131048, 131056) and temporary outages (1, 2).
-TRANSIENT_GRAPH_CODES = frozenset({1, 2, 4, 17, 32, 613, 80007, 130429, 131048, 131056})
-GRAPH_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
-
-
-def _graph_error(response: httpx.Response) -> tuple[int | None, str]:
-    try:
-        error = _dict(_dict(response.json()).get("error"))
-    except ValueError:
-        return None, response.text[:300]
-    message = str(error.get("message") or response.reason_phrase)
-    if details := _dict(error.get("error_data")).get("details"):
-        message = f"{message} ({details})"
-    code = error.get("code")
-    return (code if isinstance(code, int) else None), message
-
-
-def graph_post(*, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST to the Graph API; Transient- or PermanentSendError by Meta's error semantics.
-    The token travels in the Authorization header, never in a URL that may be logged."""
-    url = f"{settings.META_GRAPH_URL.rstrip('/')}/{path}"
-    try:
-        response = httpx.post(
-            url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=GRAPH_TIMEOUT
-        )
-    except httpx.TimeoutException as exc:
-        raise TransientSendError(f"the Graph API did not answer in time: {exc!r}") from exc
-    except httpx.HTTPError as exc:
-        raise TransientSendError(f"could not reach the Graph API: {exc!r}") from exc
-    if response.is_success:
-        try:
-            return _dict(response.json())
-        except ValueError:
-            return {}
-    code, message = _graph_error(response)
-    summary = f"Graph API {response.status_code}" + (f" (code {code})" if code else "")
-    if response.status_code >= 500 or response.status_code == 429:
-        raise TransientSendError(f"{summary}: {message}")
-    if code in TRANSIENT_GRAPH_CODES:
-        raise TransientSendError(f"{summary}, rate limited: {message}")
-    raise PermanentSendError(f"{summary}: {message}")
-
-
-def whatsapp_number(value: str) -> str:
-    """WhatsApp's `to` is the international number in digits, as its `wa_id`s are."""
-    return "".join(ch for ch in value if ch.isdigit())
-
-
-LABELS = {"facebook": "Messenger", "instagram": "Instagram", "whatsapp": "WhatsApp"}
-
-
-# Answer buttons (a survey's ratings): `message.meta["quick_replies"]` is a list of
-# {"title", "payload", "description"?}. Messenger and Instagram show quick replies (max 13,
-# titles up to 20 characters); WhatsApp allows only 3 reply buttons, so more choices go out
-# as an interactive list (rows: id up to 200, title 24, description 72 characters). The
-# customer's choice comes back as `quick_reply.payload` / `list_reply.id`.
-def messenger_quick_replies(choices: list[Any]) -> list[dict[str, str]]:
-    return [
-        {
-            "content_type": "text",
-            "title": str(choice.get("title", ""))[:20],
-            "payload": str(choice.get("payload", ""))[:1000],
-        }
-        for choice in map(_dict, choices[:13])
-    ]
-
-
-def whatsapp_list(message: Message, choices: list[Any]) -> dict[str, Any]:
-    rows = []
-    for choice in map(_dict, choices[:10]):
-        row = {
-            "id": str(choice.get("payload", ""))[:200],
-            "title": str(choice.get("title", ""))[:24],
-        }
-        if choice.get("description"):
-            row["description"] = str(choice["description"])[:72]
-        rows.append(row)
-    button = str(message.meta.get("list_button") or "Choose")[:20]
-    return {
-        "type": "list",
-        "body": {"text": message.body_text[:1024]},
-        "action": {"button": button, "sections": [{"title": button[:24], "rows": rows}]},
-    }
-
-
-class MetaSender:
-    """Sends one outbound Message on `channel` from the account the customer wrote to."""
-
-    def __init__(self, channel: str) -> None:
-        self.channel = channel
-
-    def send(self, message: Message) -> SendResult:
-        label = LABELS[self.channel]
-        if message.identity is None:
-            raise PermanentSendError(f"the reply has no {label} recipient")
-        account = selectors.social_account_for_reply(message=message)
-        if account is None:
-            raise PermanentSendError(f"no active {label} account is configured to send from")
-        path, body = self._request(message, message.identity.value, account.external_id)
-        data = graph_post(path=path, token=account.access_token, body=body)
-        if self.channel == "whatsapp":
-            provider_id = str(_dict((_list(data.get("messages")) or [{}])[0]).get("id", ""))
-        else:
-            provider_id = str(data.get("message_id", ""))
-        if not provider_id:
-            logger.warning("message %s: the Graph API returned no message id", message.pk)
-        return SendResult(provider_message_id=provider_id, extra={"account": str(account.pk)})
-
-    def _request(
-        self, message: Message, recipient: str, external_id: str
-    ) -> tuple[str, dict[str, Any]]:
-        if self.channel == "whatsapp":
-            body: dict[str, Any] = {
-                "messaging_product": "whatsapp",
-                "recipient_type": "individual",
-                "to": whatsapp_number(recipient),
-            }
-            template = _dict(message.meta.get("template"))
-            choices = _list(message.meta.get("quick_replies"))
-            if choices and not template:
-                body["type"] = "interactive"
-                body["interactive"] = whatsapp_list(message, choices)
-            elif template:
-                body["type"] = "template"
-                body["template"] = {
-                    "name": template.get("name", ""),
-                    "language": {"code": template.get("language", "")},
-                }
-            else:
-                body["type"] = "text"
-                body["text"] = {"preview_url": False, "body": message.body_text}
-            return f"{external_id}/messages", body
-        body = {
-            "recipient": {"id": recipient},
-            "messaging_type": "RESPONSE",
-            "message": {"text": message.body_text},
-        }
-        if choices := _list(message.meta.get("quick_replies")):
-            body["message"]["quick_replies"] = messenger_quick_replies(choices)
-        # Messenger: the page's own endpoint. Instagram: `me` is the page or Instagram
-        # account the token belongs to, which is what the send API wants whichever login
-        # (Facebook or Instagram) issued it; the stored id is the Instagram account's.
-        return (f"{external_id}/messages" if self.channel == "facebook" else "me/messages"), body
-
-
-class MetaAdapter:
-    def __init__(self, channel: str) -> None:
-        self.channel = channel
-
-    def sender(self) -> Sender:
-        return MetaSender(self.channel)
-
-
-for _platform in PLATFORMS:
-    register(MetaAdapter(_platform))

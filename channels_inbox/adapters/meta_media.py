@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
-from channels_inbox.adapters.meta import GRAPH_TIMEOUT
+from channels_inbox.adapters.meta_graph import GRAPH_TIMEOUT
 
 # Meta's CDNs redirect; a few hops are normal, a loop is not.
 MAX_REDIRECTS = 5

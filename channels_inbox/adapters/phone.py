@@ -17,7 +17,7 @@ from email.utils import parsedate_to_datetime
 from django.utils import timezone
 
 from channels_inbox.adapters.base import register
-from tickets.models import CallDirection, Channel
+from tickets.choices import CallDirection, Channel
 from tickets.senders import Sender
 from tickets.services import InboundMessage
 

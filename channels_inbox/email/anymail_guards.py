@@ -41,7 +41,9 @@ def _check_constructed(kwargs: dict[str, Any]) -> None:
         raise EmailRejected(f"{len(attachments)} attachments (limit {_LIMITS.max_parts})")
 
 
-def _guarded(original: Callable[..., Any], to_bytes: Callable[[Any], bytes]) -> classmethod:
+def _guarded(
+    original: Callable[..., Any], to_bytes: Callable[[Any], bytes]
+) -> classmethod[Any, [Any], Any]:
     function = original.__func__  # type: ignore[attr-defined]
 
     def parse(cls: type, source: Any) -> Any:

@@ -348,7 +348,94 @@ def _auto_reply(message: Message, subject: str) -> str:
     return ""
 
 
+@dataclass
+class _Bodies:
+    """The readable content of a message: its first text and HTML bodies, the attachments
+    kept and those left out for their size."""
+
+    text: str = ""
+    html: str = ""
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    omitted: list[str] = field(default_factory=list)
+
+
+def _attachment_add(bodies: _Bodies, part: Message, limits: Limits) -> None:
+    kind = part.get_content_type()
+    disposition = (part.get_content_disposition() or "").lower()
+    filename = part.get_filename() or ""
+    content = part.get_payload(decode=True)
+    if not isinstance(content, bytes):
+        return
+    if len(content) > limits.max_attachment_bytes:
+        bodies.omitted.append(f"{filename or 'attachment'} ({len(content) / 1048576:.1f} MB)")
+        return
+    bodies.attachments.append(
+        ParsedAttachment(
+            filename=filename or "attachment",
+            content_type=kind,
+            content=content,
+            content_id=_header(part, "Content-ID").strip("<>"),
+            # Gmail gives ordinary attachments a Content-ID too: the disposition
+            # decides, a Content-ID only when there is none.
+            is_inline=disposition == "inline" or (not disposition and bool(part.get("Content-ID"))),
+        )
+    )
+
+
+def _bodies(parts: list[tuple[Message, int]], limits: Limits) -> _Bodies:
+    """The first plain and HTML body that are not attachments, and every attachment; an
+    HTML-only message gets its text from the HTML."""
+    bodies = _Bodies()
+    for part, _depth in parts:
+        if part.is_multipart():
+            continue
+        kind = part.get_content_type()
+        disposition = (part.get_content_disposition() or "").lower()
+        filename = part.get_filename() or ""
+        body_part = disposition != "attachment" and not filename
+        if kind == "text/plain" and not bodies.text and body_part:
+            bodies.text = _decoded_text(part)
+        elif kind == "text/html" and not bodies.html and body_part:
+            bodies.html = _decoded_text(part)
+        elif kind.startswith("message/") or kind == "text/rfc822-headers":
+            continue
+        elif filename or disposition in ("attachment", "inline") or part.get("Content-ID"):
+            _attachment_add(bodies, part, limits)
+    if not bodies.text and bodies.html:
+        bodies.text = text_from_html(bodies.html)
+    bodies.text = bodies.text.replace("\r\n", "\n").strip()
+    return bodies
+
+
+def _date(message: EmailMessage) -> datetime | None:
+    """The Date header as an aware datetime; None when missing, unreadable or naive."""
+    try:
+        date = parsedate_to_datetime(_header(message, "Date")) if _header(message, "Date") else None
+    except (TypeError, ValueError):
+        return None
+    return None if date is not None and date.tzinfo is None else date
+
+
+def _ticket_number(subject: str, message: EmailMessage) -> int | None:
+    """Our ticket number from the subject's token, else from a `+t<number>` recipient."""
+    recipients = [a for _, a in _addresses(message, "To") + _addresses(message, "Cc")]
+    token = _TOKEN_SUBJECT.search(subject)
+    address_token = next((m for r in recipients if (m := _TOKEN_ADDRESS.search(r))), None)
+    number = token or address_token
+    return int(number.group(1)) if number else None
+
+
+def _is_list(message: EmailMessage) -> bool:
+    return (
+        bool(_header(message, "List-Id") or _header(message, "List-Unsubscribe"))
+        or _header(message, "Precedence").lower() == "list"
+    )
+
+
 def parse_email(raw: bytes, limits: Limits = Limits()) -> ParsedEmail:
+    """Read one raw email into what ingestion needs. Raises EmailRejected when a guard
+    refuses it (`check_guards`) and EmailParseError when it cannot be read at all or names
+    no sender; anything merely malformed is worked around and listed in `defects`."""
     check_guards(raw, limits)
     try:
         message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)
@@ -360,54 +447,9 @@ def parse_email(raw: bytes, limits: Limits = Limits()) -> ParsedEmail:
         raise EmailParseError("the message has no sender address")
     from_name, from_address = senders[0]
     subject = _header(message, "Subject")
-    text, html, attachments = "", "", []
-    omitted: list[str] = []
-    for part, _depth in parts:
-        if part.is_multipart():
-            continue
-        kind = part.get_content_type()
-        disposition = (part.get_content_disposition() or "").lower()
-        filename = part.get_filename() or ""
-        if kind == "text/plain" and not text and disposition != "attachment" and not filename:
-            text = _decoded_text(part)
-        elif kind == "text/html" and not html and disposition != "attachment" and not filename:
-            html = _decoded_text(part)
-        elif kind.startswith("message/") or kind == "text/rfc822-headers":
-            continue
-        elif filename or disposition in ("attachment", "inline") or part.get("Content-ID"):
-            content = part.get_payload(decode=True)
-            if not isinstance(content, bytes):
-                continue
-            if len(content) > limits.max_attachment_bytes:
-                omitted.append(f"{filename or 'attachment'} ({len(content) / 1048576:.1f} MB)")
-                continue
-            attachments.append(
-                ParsedAttachment(
-                    filename=filename or "attachment",
-                    content_type=kind,
-                    content=content,
-                    content_id=_header(part, "Content-ID").strip("<>"),
-                    # Gmail gives ordinary attachments a Content-ID too: the disposition
-                    # decides, a Content-ID only when there is none.
-                    is_inline=disposition == "inline"
-                    or (not disposition and bool(part.get("Content-ID"))),
-                )
-            )
-    if not text and html:
-        text = text_from_html(html)
-    text = text.replace("\r\n", "\n").strip()
+    bodies = _bodies(parts, limits)
     is_bounce, bounced_id, bounce_reason = _bounce(message, parts)
     auto_reason = "" if is_bounce else _auto_reply(message, subject)
-    try:
-        date = parsedate_to_datetime(_header(message, "Date")) if _header(message, "Date") else None
-    except (TypeError, ValueError):
-        date = None
-    if date is not None and date.tzinfo is None:
-        date = None
-    recipients = [a for _, a in _addresses(message, "To") + _addresses(message, "Cc")]
-    token = _TOKEN_SUBJECT.search(subject)
-    address_token = next((m for r in recipients if (m := _TOKEN_ADDRESS.search(r))), None)
-    number = token or address_token
     return ParsedEmail(
         message_id=(_ids(_header(message, "Message-ID")) or [""])[0],
         in_reply_to=_ids(_header(message, "In-Reply-To")),
@@ -417,23 +459,22 @@ def parse_email(raw: bytes, limits: Limits = Limits()) -> ParsedEmail:
         from_name=from_name,
         to=[a for _, a in _addresses(message, "To")],
         cc=[a for _, a in _addresses(message, "Cc")],
-        date=date,
-        text=text,
-        text_trimmed=trim_reply(text) if text else "",
-        html=sanitise_html(html) if html else "",
-        attachments=attachments,
+        date=_date(message),
+        text=bodies.text,
+        text_trimmed=trim_reply(bodies.text) if bodies.text else "",
+        html=sanitise_html(bodies.html) if bodies.html else "",
+        attachments=bodies.attachments,
         is_auto_reply=bool(auto_reason),
         auto_reply_reason=auto_reason,
-        is_list=bool(_header(message, "List-Id") or _header(message, "List-Unsubscribe"))
-        or _header(message, "Precedence").lower() == "list",
+        is_list=_is_list(message),
         is_bounce=is_bounce,
         bounced_message_id=bounced_id,
         bounce_reason=bounce_reason,
-        forwarded_from=_forwarded_from(text),
-        ticket_number=int(number.group(1)) if number else None,
+        forwarded_from=_forwarded_from(bodies.text),
+        ticket_number=_ticket_number(subject, message),
         raw_size=len(raw),
         defects=_defects(parts),
-        omitted_attachments=omitted,
+        omitted_attachments=bodies.omitted,
         language=_header(message, "Content-Language") or _header(message, "Accept-Language"),
     )
 

@@ -1,5 +1,6 @@
-"""Writes of the channels app, one module per channel: store-first receipts and email in
-`email`; chat, phone and Meta beside it. Callers import from here."""
+"""Writes of the channels app: the store-first receipt pipeline every channel uses in
+`receipts`, then one module per channel (email, chat, phone, Meta). Callers import from
+here."""
 
 from __future__ import annotations
 
@@ -17,16 +18,11 @@ from channels_inbox.services.chat import (
 )
 from channels_inbox.services.email import (
     email_ingest,
+    email_receipt_outcomes,
     email_to_inbound,
     email_tracking_event,
     imap_accounts_due,
     imap_poll,
-    receipt_handler_register,
-    receipt_process,
-    receipt_store,
-    receipt_timed_out,
-    receipts_due,
-    request_headers,
 )
 from channels_inbox.services.meta import (
     MetaRefused,
@@ -40,10 +36,21 @@ from channels_inbox.services.phone import (
     phone_receipt_outcomes,
     phone_webhook_store,
 )
+from channels_inbox.services.receipts import (
+    Outcome,
+    receipt_handler_register,
+    receipt_process,
+    receipt_store,
+    receipt_timed_out,
+    receipts_due,
+    request_headers,
+    stored_request_replay,
+)
 
 __all__ = [
     "ChatError",
     "MetaRefused",
+    "Outcome",
     "chat_agent_gone",
     "chat_agent_present",
     "chat_agent_typing",
@@ -54,6 +61,7 @@ __all__ = [
     "chat_visitor_typing",
     "chat_widget_ensure",
     "email_ingest",
+    "email_receipt_outcomes",
     "email_to_inbound",
     "email_tracking_event",
     "imap_accounts_due",
@@ -71,4 +79,5 @@ __all__ = [
     "receipt_timed_out",
     "receipts_due",
     "request_headers",
+    "stored_request_replay",
 ]

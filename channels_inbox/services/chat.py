@@ -29,10 +29,11 @@ from channels_inbox.models import ChatConversation, ChatWidget
 from customers.models import Customer, Identity
 from customers.normalise import InvalidIdentity, normalise_email
 from customers.services import MergeError, customer_resolve, identity_add
+from helpdesk.errors import DomainError
 from tickets import realtime
 from tickets.answers import Answer, answer_handle
 from tickets.models import Team
-from tickets.services import InboundMessage, customers_merge, message_ingest
+from tickets.services import InboundMessage, customer_merge_with_timeline, message_ingest
 from tickets.text import text_clean
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def conversation_group(conversation_id: int) -> str:
     return f"chat.conversation.{conversation_id}"
 
 
-class ChatError(Exception):
+class ChatError(DomainError):
     """A visitor frame that cannot be accepted; `code` is what the widget is told."""
 
     def __init__(self, code: str, message: str, *, retry_after: int | None = None) -> None:
@@ -120,7 +121,7 @@ def _join_email_customer(conversation: ChatConversation, *, email: str, name: st
         )
         anonymous: Customer = existing.customer
         if not anonymous.identities.exclude(kind="chat").exists():
-            customers_merge(source=anonymous, target=customer, by=None)
+            customer_merge_with_timeline(source=anonymous, target=customer, by=None)
         else:
             logger.info("chat %s: email %s belongs to another customer", conversation.pk, email)
 
@@ -209,6 +210,37 @@ def chat_visitor_message(*, conversation_id: int, client_id: str, text: str) -> 
     return _visitor_message_store(conversation_id=conversation_id, client_id=client_id, text=text)
 
 
+def _visitor_inbound(
+    conversation: ChatConversation, *, client_id: str, text: str
+) -> InboundMessage:
+    """What a visitor typed, as `message_ingest` takes it: threaded on the conversation."""
+    key = selectors.chat_conversation_key(conversation.pk)
+    meta: dict[str, Any] = {
+        "chat_conversation": conversation.pk,
+        "client_id": client_id,
+        "widget": conversation.widget.key,
+    }
+    if conversation.visitor_email:
+        # Typed into a form, never verified: agents should know before trusting it.
+        meta["prechat_email"] = conversation.visitor_email
+    return InboundMessage(
+        channel="chat",
+        identity_kind="chat",
+        identity_value=conversation.visitor_id,
+        customer_name=conversation.visitor_name,
+        body_text=text,
+        provider_message_id=selectors.chat_provider_message_id(
+            conversation_id=conversation.pk, client_id=client_id
+        ),
+        thread_key=key,
+        reply_to_keys=[key],
+        team_id=conversation.widget.team_id,
+        # The widget's browser language: an explicit signal, stronger than the text.
+        language_hint=conversation.language,
+        meta=meta,
+    )
+
+
 @transaction.atomic
 def _visitor_message_store(*, conversation_id: int, client_id: str, text: str) -> ChatPosted:
     conversation = (
@@ -216,35 +248,7 @@ def _visitor_message_store(*, conversation_id: int, client_id: str, text: str) -
         .select_related("widget")
         .get(pk=conversation_id)
     )
-    key = selectors.chat_conversation_key(conversation.pk)
-    result = message_ingest(
-        data=InboundMessage(
-            channel="chat",
-            identity_kind="chat",
-            identity_value=conversation.visitor_id,
-            customer_name=conversation.visitor_name,
-            body_text=text,
-            provider_message_id=selectors.chat_provider_message_id(
-                conversation_id=conversation.pk, client_id=client_id
-            ),
-            thread_key=key,
-            reply_to_keys=[key],
-            team_id=conversation.widget.team_id,
-            # The widget's browser language: an explicit signal, stronger than the text.
-            language_hint=conversation.language,
-            meta={
-                "chat_conversation": conversation.pk,
-                "client_id": client_id,
-                "widget": conversation.widget.key,
-                # Typed into a form, never verified: agents should know before trusting it.
-                **(
-                    {"prechat_email": conversation.visitor_email}
-                    if conversation.visitor_email
-                    else {}
-                ),
-            },
-        )
-    )
+    result = message_ingest(data=_visitor_inbound(conversation, client_id=client_id, text=text))
     started = conversation.ticket_id is None
     if conversation.ticket_id != result.ticket.pk:
         conversation.ticket = result.ticket

@@ -1,22 +1,23 @@
-"""Inbound receipts (store first in the webhook request, process later in a task) and
-the email channel: parsing into tickets, tracking events, IMAP polling."""
+"""The email channel: parsing mail into tickets (from anymail's inbound webhooks and from
+IMAP polling), the mailbox's automatic acknowledgement, and anymail's tracking events.
+
+Email deliveries go through the shared receipt pipeline (`services.receipts`): this module
+registers the handler for "email" receipts, which is also the default for a channel that
+registered none.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import imaplib
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.http import HttpRequest
-from django.test import RequestFactory
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, gettext_noop, override
@@ -33,6 +34,12 @@ from channels_inbox.email.parse import (
 )
 from channels_inbox.models import ImapAccount, InboundReceipt, Mailbox, ReceiptState
 from channels_inbox.selectors import mailbox_for_addresses, plain_address
+from channels_inbox.services.receipts import (
+    Outcome,
+    receipt_handler_register,
+    receipt_store,
+    stored_request_replay,
+)
 from customers.normalise import InvalidIdentity
 from tickets.models import DeliveryState, Message, Ticket
 from tickets.services import (
@@ -44,99 +51,8 @@ from tickets.services import (
     message_mark_bounced,
     reply_create,
 )
-from tickets.text import text_clean
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5
-
-# Request headers kept with a receipt so the ESP's parser sees the request it expects.
-_DROPPED_HEADERS = {"HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_X_CSRFTOKEN"}
-
-
-def request_headers(request: HttpRequest) -> dict[str, str]:
-    return {
-        key: str(value)
-        for key, value in request.META.items()
-        if key.startswith("HTTP_") and key not in _DROPPED_HEADERS
-    }
-
-
-@transaction.atomic
-def receipt_store(
-    *,
-    provider: str,
-    view: str,
-    path: str,
-    content_type: str,
-    body: bytes,
-    headers: dict[str, str],
-    channel: str = "email",
-) -> tuple[InboundReceipt, bool]:
-    """Keep a webhook delivery as it arrived; the same payload twice is one receipt.
-
-    Returns (receipt, created). Enqueues processing after commit. Raises DatabaseError when
-    the database is down, which the webhook turns into a retryable 503.
-    """
-    digest = hashlib.sha256(body).hexdigest()
-    existing = InboundReceipt.objects.filter(provider=provider, body_sha256=digest).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            receipt = InboundReceipt.objects.create(
-                channel=channel,
-                provider=provider,
-                view=view,
-                path=path,
-                content_type=content_type,
-                headers=headers,
-                body=body,
-                body_sha256=digest,
-                size=len(body),
-            )
-    except IntegrityError:
-        # The same payload on a parallel connection won the race.
-        return InboundReceipt.objects.get(provider=provider, body_sha256=digest), False
-    _enqueue(receipt.pk)
-    return receipt, True
-
-
-def _enqueue(receipt_id: int) -> None:
-    from channels_inbox.tasks import process_receipt
-
-    transaction.on_commit(lambda: process_receipt.delay(receipt_id))
-
-
-def _claim(receipt_id: int) -> InboundReceipt | None:
-    claimed = InboundReceipt.objects.filter(
-        pk=receipt_id, state__in=[ReceiptState.PENDING, ReceiptState.PROCESSING]
-    ).update(state=ReceiptState.PROCESSING, attempts=F("attempts") + 1)
-    return InboundReceipt.objects.get(pk=receipt_id) if claimed else None
-
-
-def _finish(
-    receipt: InboundReceipt, state: str, error: str = "", messages: list[int] | None = None
-) -> None:
-    receipt.state = state
-    # Notes quote what the sender wrote (ids, headers): a NUL in them must not leave the
-    # receipt unsettled, to be re-driven forever.
-    receipt.error = text_clean(error)[0][:5000]
-    receipt.message_ids = messages or []
-    receipt.processed_at = timezone.now()
-    receipt.save(update_fields=["state", "error", "message_ids", "processed_at"])
-    if state in (ReceiptState.FAILED, ReceiptState.REJECTED):
-        logger.warning("receipt %s %s: %s", receipt.pk, state, error)
-
-
-def _replay(receipt: InboundReceipt) -> HttpRequest:
-    return RequestFactory().generic(
-        "POST",
-        receipt.path,
-        data=bytes(receipt.body),
-        content_type=receipt.content_type,
-        **receipt.headers,
-    )
 
 
 def _agent_addresses() -> set[str]:
@@ -208,8 +124,8 @@ def _sender_over_limit(address: str) -> bool:
     return cache.incr(key) > limit
 
 
-def email_ingest(*, raw: bytes, provider: str) -> tuple[str, str, int | None]:
-    """Parse one raw email and put it where it belongs. Returns (state, note, message id).
+def email_ingest(*, raw: bytes, provider: str) -> Outcome:
+    """Parse one raw email and put it where it belongs; the outcome names the message stored.
 
     Lists never open tickets; bounces mark the outbound message failed; auto-replies are
     kept only on the conversation they answer. Raises EmailRejected / EmailParseError.
@@ -223,16 +139,16 @@ def email_ingest(*, raw: bytes, provider: str) -> tuple[str, str, int | None]:
             reason=parsed.bounce_reason,
         )
         note = f"bounce for message {bounced.pk}" if bounced else "bounce for nothing we sent"
-        return ReceiptState.IGNORED, note, None
+        return Outcome(ReceiptState.IGNORED, note)
     if parsed.is_list:
-        return ReceiptState.IGNORED, "mailing-list message", None
+        return Outcome(ReceiptState.IGNORED, "mailing-list message")
     if _sender_over_limit(parsed.from_address):
         logger.warning("email from %s over the hourly limit: not ingested", parsed.from_address)
-        return ReceiptState.IGNORED, f"over the hourly limit for {parsed.from_address}", None
+        return Outcome(ReceiptState.IGNORED, f"over the hourly limit for {parsed.from_address}")
     mailbox = mailbox_for_addresses(parsed.to + parsed.cc)
     if Mailbox.objects.filter(address=plain_address(parsed.from_address)).exists():
         # One of our own addresses writing to us: a loop between mailboxes, never a customer.
-        return ReceiptState.IGNORED, f"sent from our own mailbox {parsed.from_address}", None
+        return Outcome(ReceiptState.IGNORED, f"sent from our own mailbox {parsed.from_address}")
     data = email_to_inbound(parsed, raw_sha256=digest, provider=provider, mailbox=mailbox)
     try:
         with transaction.atomic():
@@ -240,10 +156,10 @@ def email_ingest(*, raw: bytes, provider: str) -> tuple[str, str, int | None]:
             if result.created_ticket and mailbox is not None and mailbox.auto_acknowledge:
                 _acknowledge(mailbox, result.ticket)
     except IngestSkipped as exc:
-        return ReceiptState.IGNORED, f"{parsed.auto_reply_reason or 'automatic'}: {exc}", None
+        return Outcome(ReceiptState.IGNORED, f"{parsed.auto_reply_reason or 'automatic'}: {exc}")
     # Stored, but the admins see what the parser had to work around.
     note = f"MIME defects: {', '.join(parsed.defects)}" if parsed.defects else ""
-    return ReceiptState.DONE, note, result.message.pk
+    return Outcome(ReceiptState.DONE, note, result.message.pk)
 
 
 # `Mailbox.acknowledgement_text`'s default, marked for translation (locale/): a mailbox that
@@ -267,102 +183,40 @@ def _acknowledge(mailbox: Mailbox, ticket: Ticket) -> None:
     reply_create(ticket=ticket, author=None, body_text=text, is_automatic=True)
 
 
-def _ingest_raw(receipt: InboundReceipt, raw: bytes | None) -> tuple[str, str, int | None]:
+def _ingest_raw(receipt: InboundReceipt, raw: bytes | None) -> Outcome:
     if raw is None:
-        return ReceiptState.IGNORED, "an event without a message", None
+        return Outcome(ReceiptState.IGNORED, "an event without a message")
     try:
         return email_ingest(raw=raw, provider=receipt.provider)
     except EmailRejected as exc:
-        return ReceiptState.REJECTED, exc.reason, None
+        return Outcome(ReceiptState.REJECTED, exc.reason)
     except (EmailParseError, InvalidIdentity) as exc:
-        return ReceiptState.FAILED, str(exc), None
+        return Outcome(ReceiptState.FAILED, str(exc))
     except Exception as exc:
         # Kept and flagged for the admins rather than retried forever.
         logger.exception("receipt %s: unexpected error while ingesting", receipt.pk)
-        return ReceiptState.FAILED, f"unexpected error: {exc!r}", None
+        return Outcome(ReceiptState.FAILED, f"unexpected error: {exc!r}")
 
 
-# One outcome per message in a receipt: (state, note, id of the message it stored).
-Outcome = tuple[str, str, int | None]
-ReceiptHandler = Callable[[InboundReceipt], list[Outcome]]
-_receipt_handlers: dict[str, ReceiptHandler] = {}
-
-
-def receipt_handler_register(*, channel: str, handler: ReceiptHandler) -> None:
-    """Let a channel (phone, meta…) process its own receipts; email is the default. A handler
-    returns one outcome per event and raises nothing it expects: what it raises is kept on
-    the receipt as a failure."""
-    _receipt_handlers[channel] = handler
-
-
-def _email_outcomes(receipt: InboundReceipt) -> list[Outcome]:
+def email_receipt_outcomes(receipt: InboundReceipt) -> list[Outcome]:
+    """Process one stored email delivery (the `process_receipt` handler for "email", and for
+    any channel without its own): a message fetched over IMAP is the raw mail itself; a
+    webhook delivery is read by its ESP's anymail view, from the request rebuilt as stored,
+    and each message in it is ingested."""
     if not receipt.view:
         return [_ingest_raw(receipt, bytes(receipt.body))]  # fetched over IMAP: the message
     try:
         view_class = import_string(receipt.view)
-        events = view_class().parse_events(_replay(receipt))
+        events = view_class().parse_events(stored_request_replay(receipt=receipt))
     except EmailRejected as exc:
-        return [(ReceiptState.REJECTED, exc.reason, None)]
+        return [Outcome(ReceiptState.REJECTED, exc.reason)]
     except Exception as exc:
-        return [
-            (
-                ReceiptState.FAILED,
-                f"the {receipt.provider} payload could not be read: {exc!r}",
-                None,
-            )
-        ]
+        note = f"the {receipt.provider} payload could not be read: {exc!r}"
+        return [Outcome(ReceiptState.FAILED, note)]
     return [
         _ingest_raw(receipt, raw_bytes(event.message) if getattr(event, "message", None) else None)
         for event in events
     ]
-
-
-def receipt_process(*, receipt_id: int) -> InboundReceipt | None:
-    """Parse a stored delivery with its provider's parser, then ingest each message in it.
-
-    Claimed with a conditional UPDATE so parallel runs do not double the work; message-level
-    idempotency (unique provider id per channel) covers a crash half-way. Whatever fails is
-    kept on the receipt with its error for the admins.
-    """
-    receipt = _claim(receipt_id)
-    if receipt is None:
-        return None
-    if receipt.attempts > MAX_ATTEMPTS:
-        _finish(receipt, ReceiptState.FAILED, f"gave up after {MAX_ATTEMPTS} attempts")
-        return receipt
-    handler = _receipt_handlers.get(receipt.channel, _email_outcomes)
-    try:
-        outcomes = handler(receipt)
-    except Exception as exc:
-        logger.exception("receipt %s: unexpected error", receipt.pk)
-        outcomes = [(ReceiptState.FAILED, f"unexpected error: {exc!r}", None)]
-    states = [state for state, _, _ in outcomes]
-    notes = [note for _, note, _ in outcomes if note]
-    messages = [message_id for _, _, message_id in outcomes if message_id]
-    order = [ReceiptState.FAILED, ReceiptState.REJECTED, ReceiptState.DONE, ReceiptState.IGNORED]
-    final = next((s for s in order if s in states), ReceiptState.IGNORED)
-    _finish(receipt, final, "; ".join(notes), messages)
-    return receipt
-
-
-def receipt_timed_out(*, receipt_id: int, seconds: int) -> None:
-    """Processing hit the task's time limit: the receipt is kept, rejected and shown to the
-    admins with the reason, and is not re-driven (it would only time out again)."""
-    receipt = InboundReceipt.objects.filter(pk=receipt_id).first()
-    if receipt is not None:
-        _finish(receipt, ReceiptState.REJECTED, f"parsing took longer than {seconds} s")
-
-
-def receipts_due(*, limit: int = 200) -> list[int]:
-    """Receipts whose task was lost (Redis flushed, worker killed): re-drive them."""
-    now = timezone.now()
-    pending = InboundReceipt.objects.filter(
-        state=ReceiptState.PENDING, received_at__lt=now - timedelta(minutes=1)
-    )
-    stuck = InboundReceipt.objects.filter(
-        state=ReceiptState.PROCESSING, received_at__lt=now - timedelta(minutes=10)
-    )
-    return list((pending | stuck).order_by("received_at").values_list("pk", flat=True)[:limit])
 
 
 # anymail's normalised tracking events → our delivery states (others are only logged).
@@ -449,3 +303,6 @@ def imap_poll(*, account_id: int) -> int:
 
 def imap_accounts_due() -> list[int]:
     return list(ImapAccount.objects.filter(active=True).values_list("pk", flat=True))
+
+
+receipt_handler_register(channel="email", handler=email_receipt_outcomes)

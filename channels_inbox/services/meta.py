@@ -15,12 +15,13 @@ from channels_inbox.adapters import meta as adapter
 from channels_inbox.adapters import meta_media
 from channels_inbox.models import InboundReceipt, ReceiptState, SocialAccount
 from channels_inbox.selectors import social_accounts_active, social_outbound_ids_until
-from channels_inbox.services.email import (
+from channels_inbox.services.receipts import (
     Outcome,
     receipt_handler_register,
     receipt_store,
 )
 from customers.normalise import InvalidIdentity
+from helpdesk.errors import DomainError
 from helpdesk.parsers import json_loads_bounded
 from tickets.answers import Answer, answer_handle
 from tickets.models import Message
@@ -37,8 +38,10 @@ from tickets.services import (
 logger = logging.getLogger(__name__)
 
 
-class MetaRefused(Exception):
+class MetaRefused(DomainError):
     """The delivery is not for us (no configured account); nothing was stored."""
+
+    status = 403  # as the webhook answers it
 
 
 def meta_webhook_store(
@@ -125,7 +128,7 @@ def _answer(data: InboundMessage) -> Outcome | None:
     )
     if not answer_handle(answer=answer):
         return None
-    return ReceiptState.DONE, f"{data.channel} answer {data.provider_message_id} recorded", None
+    return Outcome(ReceiptState.DONE, f"{data.channel} answer {data.provider_message_id} recorded")
 
 
 def _ingest(event: adapter.MetaInbound, account: SocialAccount) -> Outcome:
@@ -142,20 +145,56 @@ def _ingest(event: adapter.MetaInbound, account: SocialAccount) -> Outcome:
     try:
         result = message_ingest(data=data)
     except InvalidIdentity as exc:
-        return (
-            ReceiptState.FAILED,
-            f"{data.channel} message {data.provider_message_id}: {exc}",
-            None,
-        )
+        note = f"{data.channel} message {data.provider_message_id}: {exc}"
+        return Outcome(ReceiptState.FAILED, note)
     except IngestSkipped as exc:
-        return ReceiptState.IGNORED, str(exc), None
+        return Outcome(ReceiptState.IGNORED, str(exc))
     if not result.duplicate and meta_media.media_items(data.meta):
         from channels_inbox.tasks import fetch_media
 
         message_id = result.message.pk
         transaction.on_commit(lambda: fetch_media.delay(message_id))
     note = f"duplicate of message {result.message.pk}" if result.duplicate else ""
-    return ReceiptState.DONE, note, result.message.pk
+    return Outcome(ReceiptState.DONE, note, result.message.pk)
+
+
+def _media_item_store(
+    item: meta_media.MediaItem, *, message_id: int, account: SocialAccount | None, final: bool
+) -> bool:
+    """Fetch one file of a message and store it, or name it on the message with the reason
+    it cannot be had. Returns True when it is left for a retry."""
+    label = item.filename or item.kind
+    try:
+        if item.media_id and account is None:
+            raise meta_media.MediaGone("the account it came to is no longer configured")
+        fetched = meta_media.media_fetch(
+            item,
+            token=account.access_token if account else "",
+            max_bytes=settings.HELPDESK_ATTACHMENT_MAX_BYTES,
+        )
+    except meta_media.MediaGone as exc:
+        message_attachments_add(message_id=message_id, key=item.key, omitted=f"{label}: {exc}")
+        logger.warning("message %s: %s not stored: %s", message_id, item.key, exc)
+        return False
+    except meta_media.MediaLater as exc:
+        if not final:
+            logger.info("message %s: %s, will retry: %s", message_id, item.key, exc)
+            return True
+        message_attachments_add(
+            message_id=message_id, key=item.key, omitted=f"{label}: gave up: {exc}"
+        )
+        logger.warning("message %s: gave up on %s: %s", message_id, item.key, exc)
+        return False
+    message_attachments_add(
+        message_id=message_id,
+        key=item.key,
+        attachment=InboundAttachment(
+            filename=fetched.filename,
+            content=fetched.content,
+            content_type=fetched.content_type,
+        ),
+    )
+    return False
 
 
 def meta_media_fetch(*, message_id: int, final: bool = False) -> int:
@@ -172,43 +211,11 @@ def meta_media_fetch(*, message_id: int, final: bool = False) -> int:
         if message.meta.get("social_account")
         else None
     )
-    left = 0
-    for item in meta_media.media_items(message.meta):
-        if item.key in settled:
-            continue
-        label = item.filename or item.kind
-        try:
-            if item.media_id and account is None:
-                raise meta_media.MediaGone("the account it came to is no longer configured")
-            fetched = meta_media.media_fetch(
-                item,
-                token=account.access_token if account else "",
-                max_bytes=settings.HELPDESK_ATTACHMENT_MAX_BYTES,
-            )
-        except meta_media.MediaGone as exc:
-            message_attachments_add(message_id=message_id, key=item.key, omitted=f"{label}: {exc}")
-            logger.warning("message %s: %s not stored: %s", message_id, item.key, exc)
-            continue
-        except meta_media.MediaLater as exc:
-            if not final:
-                left += 1
-                logger.info("message %s: %s, will retry: %s", message_id, item.key, exc)
-                continue
-            message_attachments_add(
-                message_id=message_id, key=item.key, omitted=f"{label}: gave up: {exc}"
-            )
-            logger.warning("message %s: gave up on %s: %s", message_id, item.key, exc)
-            continue
-        message_attachments_add(
-            message_id=message_id,
-            key=item.key,
-            attachment=InboundAttachment(
-                filename=fetched.filename,
-                content=fetched.content,
-                content_type=fetched.content_type,
-            ),
-        )
-    return left
+    return sum(
+        _media_item_store(item, message_id=message_id, account=account, final=final)
+        for item in meta_media.media_items(message.meta)
+        if item.key not in settled
+    )
 
 
 def _status(event: adapter.MetaStatus) -> Outcome:
@@ -231,21 +238,18 @@ def _status(event: adapter.MetaStatus) -> Outcome:
         )
     ]
     if not updated:
-        return ReceiptState.IGNORED, f"{channel} {event.state} report for nothing we sent", None
-    return ReceiptState.DONE, f"{event.state}: message {', '.join(map(str, updated))}", None
+        return Outcome(ReceiptState.IGNORED, f"{channel} {event.state} report for nothing we sent")
+    return Outcome(ReceiptState.DONE, f"{event.state}: message {', '.join(map(str, updated))}")
 
 
 def _apply(event: adapter.MetaEvent, account: SocialAccount | None) -> Outcome:
     if account is None:
         logger.warning("meta receipt: skipped an event for unconfigured account %s", event.account)
         platform, external_id = event.account
-        return (
-            ReceiptState.IGNORED,
-            f"skipped: {platform} account {external_id} not configured",
-            None,
-        )
+        note = f"skipped: {platform} account {external_id} not configured"
+        return Outcome(ReceiptState.IGNORED, note)
     if isinstance(event, adapter.MetaSkipped):
-        return ReceiptState.IGNORED, event.note, None
+        return Outcome(ReceiptState.IGNORED, event.note)
     if isinstance(event, adapter.MetaStatus):
         return _status(event)
     return _ingest(event, account)
@@ -258,13 +262,13 @@ def meta_receipt_outcomes(receipt: InboundReceipt) -> list[Outcome]:
     try:
         payload = json_loads_bounded(bytes(receipt.body))
     except ValueError as exc:
-        return [(ReceiptState.FAILED, f"the Meta payload is not JSON: {exc}", None)]
+        return [Outcome(ReceiptState.FAILED, f"the Meta payload is not JSON: {exc}")]
     if not isinstance(payload, dict):
-        return [(ReceiptState.FAILED, "the Meta payload is not a JSON object", None)]
+        return [Outcome(ReceiptState.FAILED, "the Meta payload is not a JSON object")]
     events = adapter.parse_payload(payload)
     accounts = social_accounts_active(refs={event.account for event in events})
     outcomes = [_apply(event, accounts.get(event.account)) for event in events]
-    return outcomes or [(ReceiptState.IGNORED, "a delivery without events", None)]
+    return outcomes or [Outcome(ReceiptState.IGNORED, "a delivery without events")]
 
 
 receipt_handler_register(channel="meta", handler=meta_receipt_outcomes)

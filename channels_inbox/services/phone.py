@@ -16,7 +16,7 @@ from django.http import HttpRequest, QueryDict
 from channels_inbox.adapters import phone as adapter
 from channels_inbox.models import InboundReceipt, ReceiptState
 from channels_inbox.selectors import phone_number_active
-from channels_inbox.services.email import (
+from channels_inbox.services.receipts import (
     Outcome,
     receipt_handler_register,
     receipt_store,
@@ -46,11 +46,11 @@ def phone_webhook_store(*, request: HttpRequest) -> tuple[InboundReceipt, bool]:
 
 
 def phone_call_record(*, call: adapter.TwilioCall) -> Outcome:
-    """Record one final call; (state, note, message id) for the receipt."""
+    """Record one final call; the outcome names the call's message, if one was stored."""
     if not call.final:
-        return ReceiptState.IGNORED, f"call {call.call_sid} {call.status}: not final yet", None
+        return Outcome(ReceiptState.IGNORED, f"call {call.call_sid} {call.status}: not final yet")
     if call.withheld:
-        return ReceiptState.IGNORED, f"call {call.call_sid}: caller id withheld", None
+        return Outcome(ReceiptState.IGNORED, f"call {call.call_sid}: caller id withheld")
     with transaction.atomic():
         if call.direction == CallDirection.INBOUND:
             # The number called routes a new ticket to its team, as a mailbox does for email.
@@ -58,7 +58,7 @@ def phone_call_record(*, call: adapter.TwilioCall) -> Outcome:
             data = adapter.call_to_inbound(call, team_id=ours.team_id if ours else None)
             result = call_ingest(data=data)
             note = f"call {call.call_sid} already recorded" if result.duplicate else ""
-            return ReceiptState.DONE, note, result.message.pk
+            return Outcome(ReceiptState.DONE, note, result.message.pk)
         message = call_record_outbound(
             number=call.customer_number,
             answered=call.answered,
@@ -68,8 +68,8 @@ def phone_call_record(*, call: adapter.TwilioCall) -> Outcome:
         )
     if message is None:
         note = f"outbound call {call.call_sid}: no open ticket of a customer with that number"
-        return ReceiptState.IGNORED, note, None
-    return ReceiptState.DONE, "", message.pk
+        return Outcome(ReceiptState.IGNORED, note)
+    return Outcome(ReceiptState.DONE, "", message.pk)
 
 
 def phone_receipt_outcomes(receipt: InboundReceipt) -> list[Outcome]:
@@ -79,10 +79,10 @@ def phone_receipt_outcomes(receipt: InboundReceipt) -> list[Outcome]:
         call = adapter.parse_status_callback(params)
         return [phone_call_record(call=call)]
     except adapter.PhonePayloadError as exc:
-        return [(ReceiptState.FAILED, f"not a Twilio voice callback: {exc}", None)]
+        return [Outcome(ReceiptState.FAILED, f"not a Twilio voice callback: {exc}")]
     except (InvalidIdentity, TicketError) as exc:
         text = exc.messages[0] if isinstance(exc, InvalidIdentity) else str(exc)
-        return [(ReceiptState.FAILED, text, None)]
+        return [Outcome(ReceiptState.FAILED, text)]
 
 
 receipt_handler_register(channel="phone", handler=phone_receipt_outcomes)

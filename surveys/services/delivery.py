@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from customers.models import Customer, Identity
+from helpdesk.errors import DomainError
 from surveys import selectors
 from surveys.models import (
     CancelReason,
@@ -46,6 +47,7 @@ from surveys.models import (
     SurveyState,
 )
 from tickets.models import Channel, EventKind, Status, Ticket
+from tickets.reach import ticket_reachable
 from tickets.selectors import messaging_window
 from tickets.services import (
     TicketError,
@@ -72,12 +74,13 @@ BUTTON_CHANNELS = frozenset({Channel.FACEBOOK, Channel.INSTAGRAM, Channel.WHATSA
 LINK_CHANNELS = frozenset({Channel.CHAT, *BUTTON_CHANNELS})
 
 
-class SurveyError(ValueError):
+# ValueError stays a base: callers that catch ValueError keep catching it.
+class SurveyError(DomainError, ValueError):
     """A request on a survey that cannot be carried out; the message is shown to the customer."""
 
 
 class SurveyLinkExpired(SurveyError):
-    pass
+    status = 410  # gone, as the survey pages answer
 
 
 # --- tokens --------------------------------------------------------------------------------
@@ -335,7 +338,9 @@ def _deliver(survey: Survey, config: SurveySettings) -> str | None:
         except TicketError as exc:
             # Meta's 24-hour window closed (or the identity is gone): try email.
             logger.info("survey %s: no buttons on %s: %s", survey.pk, survey.channel, exc)
-    if survey.channel == Channel.CHAT and survey.ticket.chat_conversations.exists():
+    if survey.channel == Channel.CHAT and ticket_reachable(
+        ticket=survey.ticket, channel=Channel.CHAT
+    ):
         # A rating prompt in the widget (shown when the visitor is there or comes back);
         # the chat sender mails it, links included, to a visitor who left an email.
         body, meta = _button_meta(survey, config)
@@ -394,15 +399,8 @@ def survey_send(*, survey_id: int, now: datetime | None = None) -> Survey | None
     if ticket.merged_into_id is not None or ticket.status not in (Status.SOLVED, Status.CLOSED):
         return _cancel(survey, CancelReason.REOPENED, now=now)
     config = selectors.survey_settings()
-    if ticket.solved_at is not None and ticket.solved_at != survey.solved_at:
-        # Reopened and solved again before we sent it: ask after the last solve.
-        survey.solved_at = ticket.solved_at
-        rule = selectors.channel_rule(config, survey.channel)
-        survey.send_at = _send_time(ticket, ticket.solved_at, survey.channel, rule.delay)
-        if survey.send_at > now:
-            survey.state = SurveyState.SCHEDULED
-            survey.save(update_fields=["solved_at", "send_at", "state"])
-            return survey
+    if _rescheduled_after_new_solve(survey, config, now=now):
+        return survey
     # One customer's surveys are sent one at a time, so two due at once cannot both go.
     Customer.objects.select_for_update().filter(pk=survey.customer_id).first()
     if _recently_surveyed(survey, timedelta(days=config.throttle_days), at=now):
@@ -414,6 +412,31 @@ def survey_send(*, survey_id: int, now: datetime | None = None) -> Survey | None
         return _retry_or_fail(survey, repr(exc), now)
     if delivery is None:
         return _cancel(survey, CancelReason.UNREACHABLE, now=now)
+    return _mark_sent(survey, delivery, config, now=now)
+
+
+def _rescheduled_after_new_solve(survey: Survey, config: SurveySettings, *, now: datetime) -> bool:
+    """A ticket reopened and solved again before its survey went: the survey follows the last
+    solve (`solved_at`, `send_at` updated in memory). True — and the row saved back to
+    `scheduled` — when the new send time is still ahead; False to send now (the caller's
+    final save writes `solved_at`)."""
+    ticket = survey.ticket
+    if ticket.solved_at is None or ticket.solved_at == survey.solved_at:
+        return False
+    # Reopened and solved again before we sent it: ask after the last solve.
+    survey.solved_at = ticket.solved_at
+    rule = selectors.channel_rule(config, survey.channel)
+    survey.send_at = _send_time(ticket, ticket.solved_at, survey.channel, rule.delay)
+    if survey.send_at <= now:
+        return False
+    survey.state = SurveyState.SCHEDULED
+    survey.save(update_fields=["solved_at", "send_at", "state"])
+    return True
+
+
+def _mark_sent(survey: Survey, delivery: str, config: SurveySettings, *, now: datetime) -> Survey:
+    """Record a delivered survey: `sent`, how, when, the link's expiry (`link_valid_days`),
+    the message `_deliver` set and a `survey` timeline event. Inside `survey_send`'s lock."""
     survey.state = SurveyState.SENT
     survey.delivery = delivery
     survey.sent_at = now
@@ -431,7 +454,7 @@ def survey_send(*, survey_id: int, now: datetime | None = None) -> Survey | None
         ]
     )
     ticket_event_add(
-        ticket=ticket,
+        ticket=survey.ticket,
         kind=EventKind.SURVEY,
         text=f"satisfaction survey sent ({Delivery(delivery).label.lower()})",
         data={"survey": survey.pk, "state": "sent", "delivery": delivery},
