@@ -3,8 +3,8 @@
 The admin used to ask Django's model permissions, which `seed_demo` handed out per app: agents
 got `change_*` on every tickets model (so they rewrote SLA targets, teams and attachment
 files) and managers got nothing on channels_inbox and surveys. Now every helpdesk ModelAdmin
-and inline takes `RoleAdminMixin` / `RoleInlineMixin`, which ask `admin_role()` — built on
-`tickets.permissions.is_agent` / `is_manager`, the checks the API's permission classes use:
+and inline takes `RoleAdminMixin`, which asks `admin_role()` — built on
+`helpdesk.roles.is_agent` / `is_manager`, the checks the API's permission classes use:
 
 - managers (the "Managers" group) and superusers: everything a ModelAdmin allows (its own
   `has_*_permission` overrides, e.g. read-only messages and timelines, still apply);
@@ -14,16 +14,20 @@ and inline takes `RoleAdminMixin` / `RoleInlineMixin`, which ask `admin_role()` 
 
 Model permissions no longer matter for these models. Entering the admin at all still needs
 `is_staff` (Django's `AdminSite.has_permission`).
+
+Layering: this module imports only Django and `helpdesk.roles`, so it sits just above the
+bottom helpers and below every app — `customers.admin` takes the mixin without depending on
+`tickets` (it used to, through `tickets.permissions`). Keep it that way: no app imports here.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 
-from tickets.permissions import is_agent, is_manager
+from helpdesk.roles import is_agent, is_manager
 
 
 class AdminRole(enum.Enum):
@@ -45,7 +49,7 @@ def admin_role(request: HttpRequest) -> AdminRole | None:
         elif is_agent(request.user):
             role = AdminRole.AGENT
         setattr(request, _CACHE_ATTR, role)
-    return getattr(request, _CACHE_ATTR)
+    return cast("AdminRole | None", getattr(request, _CACHE_ATTR))
 
 
 def _may_view(request: HttpRequest, agents_may_view: bool) -> bool:

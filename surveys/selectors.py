@@ -195,16 +195,26 @@ def _nps_row(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def survey_stats(
+@dataclass(frozen=True)
+class _StatsRows:
+    """The three querysets `survey_stats` reads, narrowed by the same filters."""
+
+    answers: QuerySet[SurveyAnswer]
+    surveys: QuerySet[Survey]
+    nps: QuerySet[NpsAnswer]
+
+
+def _stats_rows(
     *,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    channel: str | None = None,
-    team_id: int | None = None,
-    agent_id: int | None = None,
-) -> dict[str, Any]:
-    """Counts, CSAT % and NPS for answers given in [start, end), overall, per channel and per
-    agent, computed in the database (seven queries whatever the volume)."""
+    start: datetime | None,
+    end: datetime | None,
+    channel: str | None,
+    team_id: int | None,
+    agent_id: int | None,
+) -> _StatsRows:
+    """Answers and NPS answers given, and surveys sent, in [start, end), narrowed to the
+    channel, team and agent when given (NPS by the team and agent of the survey that asked).
+    Builds querysets only: no query runs here."""
     answers = SurveyAnswer.objects.all()
     surveys = Survey.objects.filter(sent_at__isnull=False)
     nps = NpsAnswer.objects.all()
@@ -225,8 +235,13 @@ def survey_stats(
     if agent_id is not None:
         answers, surveys = answers.filter(agent_id=agent_id), surveys.filter(agent_id=agent_id)
         nps = nps.filter(survey__agent_id=agent_id)
-    overall = answers.aggregate(**_CSAT_COUNTS)
-    sent = surveys.count()
+    return _StatsRows(answers=answers, surveys=surveys, nps=nps)
+
+
+def _stats_per_channel(
+    answers: QuerySet[SurveyAnswer], nps: QuerySet[NpsAnswer]
+) -> list[dict[str, Any]]:
+    """CSAT and NPS per channel, sorted by channel (two queries)."""
     per_channel = {
         row["channel"]: {**_csat_row(row), "nps": None}
         for row in answers.values("channel").annotate(**_CSAT_COUNTS).order_by("channel")
@@ -236,7 +251,12 @@ def survey_stats(
         per_channel.setdefault(key, _csat_row({"answers": 0, "satisfied": 0, "low": 0}))
         # NPS asks about us, not the ticket: it is filed under the channel that asked.
         per_channel[key]["nps"] = _nps_row(row)
-    per_agent = [
+    return [{"channel": key, **value} for key, value in sorted(per_channel.items())]
+
+
+def _stats_per_agent(answers: QuerySet[SurveyAnswer]) -> list[dict[str, Any]]:
+    """CSAT per agent, by agent id, with the agent's display name (one query)."""
+    return [
         {
             "agent": row["agent_id"],
             "agent_name": (
@@ -252,12 +272,29 @@ def survey_stats(
         .annotate(**_CSAT_COUNTS)
         .order_by("agent_id")
     ]
+
+
+def survey_stats(
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    channel: str | None = None,
+    team_id: int | None = None,
+    agent_id: int | None = None,
+) -> dict[str, Any]:
+    """Counts, CSAT % and NPS for answers given in [start, end), overall, per channel and per
+    agent, computed in the database (seven queries whatever the volume)."""
+    rows = _stats_rows(start=start, end=end, channel=channel, team_id=team_id, agent_id=agent_id)
+    overall = rows.answers.aggregate(**_CSAT_COUNTS)
+    sent = rows.surveys.count()
+    per_channel = _stats_per_channel(rows.answers, rows.nps)
+    per_agent = _stats_per_agent(rows.answers)
     return {
         "surveys_sent": sent,
         "answered": overall["answers"],
         "response_rate_percent": round(100.0 * overall["answers"] / sent, 1) if sent else None,
         "csat": _csat_row(overall),
-        "nps": _nps_row(nps.aggregate(**_NPS_COUNTS)),
-        "per_channel": [{"channel": key, **value} for key, value in sorted(per_channel.items())],
+        "nps": _nps_row(rows.nps.aggregate(**_NPS_COUNTS)),
+        "per_channel": per_channel,
         "per_agent": per_agent,
     }

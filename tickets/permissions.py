@@ -1,4 +1,9 @@
-"""Who may use the agent API: agents, managers and admins."""
+"""Who may use the agent API: agents, managers and admins.
+
+The role checks themselves live in `helpdesk.roles` (a bottom-layer module every app may
+import, the admin included); `is_agent` / `is_manager` are re-exported here for the API
+and consumer modules that already import them from this module.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,9 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-AGENT_GROUPS = ("Agents", "Managers")
+from helpdesk.roles import AGENT_GROUPS, is_agent, is_manager
 
-
-def is_agent(user: Any) -> bool:
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser:
-        return True
-    return any(group.name in AGENT_GROUPS for group in user.groups.all())
+__all__ = ["AGENT_GROUPS", "IsAgent", "is_agent", "is_manager"]
 
 
 class IsAgent(BasePermission):
@@ -23,9 +22,3 @@ class IsAgent(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return is_agent(request.user)
-
-
-def is_manager(user: Any) -> bool:
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or any(group.name == "Managers" for group in user.groups.all())

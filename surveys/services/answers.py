@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +37,9 @@ from tickets.services import (
     ticket_event_add,
 )
 
+if TYPE_CHECKING:
+    from helpdesk.roles import User
+
 logger = logging.getLogger(__name__)
 
 
@@ -50,7 +53,7 @@ class AnswerResult:
     changed: bool
 
 
-def _team_leads_or_managers(survey: Survey) -> list[Any]:
+def _team_leads_or_managers(survey: Survey) -> list[User]:
     team = survey.team or survey.ticket.team
     if team is not None and team.lead_id is not None and team.lead is not None:
         return [team.lead]
@@ -111,36 +114,70 @@ def survey_answer(
     comment_text = (comment or "").strip()[:5000]
     answer = SurveyAnswer.objects.filter(survey=survey).first()
     if answer is None:
-        answer = SurveyAnswer.objects.create(
+        answer = _answer_record(
             survey=survey,
-            ticket=survey.ticket,
-            customer_id=survey.customer_id,
             rating=rating,
-            comment=comment_text,
-            agent_id=survey.agent_id,
-            team_id=survey.team_id,
-            channel=survey.channel,
+            comment_text=comment_text,
             via=via,
-            answered_at=now,
-            updated_at=now,
-            final_at=now + timedelta(minutes=config.change_window_minutes),
+            now=now,
+            change_window=timedelta(minutes=config.change_window_minutes),
         )
-        survey.state = SurveyState.ANSWERED
-        survey.save(update_fields=["state"])
-        ticket_event_add(
-            ticket=survey.ticket,
-            kind=EventKind.SURVEY,
-            text=f"customer rated {rating}/5" + (f": {comment_text}" if comment_text else ""),
-            data={"survey": survey.pk, "answer": answer.pk, "rating": rating, "via": via},
-        )
-        if rating <= 2:
-            _recovery_open(survey, answer)
         return AnswerResult(answer, created=True, changed=False)
+    changed = _answer_change(
+        survey=survey, answer=answer, rating=rating, comment_text=comment_text, now=now
+    )
+    return AnswerResult(answer, created=False, changed=changed)
+
+
+def _answer_record(
+    *,
+    survey: Survey,
+    rating: int,
+    comment_text: str,
+    via: str,
+    now: datetime,
+    change_window: timedelta,
+) -> SurveyAnswer:
+    """The survey's first answer: the row, the survey marked answered, a timeline event, and
+    a recovery for a 1-2 rating. Called by `survey_answer` with the survey row locked."""
+    answer = SurveyAnswer.objects.create(
+        survey=survey,
+        ticket=survey.ticket,
+        customer_id=survey.customer_id,
+        rating=rating,
+        comment=comment_text,
+        agent_id=survey.agent_id,
+        team_id=survey.team_id,
+        channel=survey.channel,
+        via=via,
+        answered_at=now,
+        updated_at=now,
+        final_at=now + change_window,
+    )
+    survey.state = SurveyState.ANSWERED
+    survey.save(update_fields=["state"])
+    ticket_event_add(
+        ticket=survey.ticket,
+        kind=EventKind.SURVEY,
+        text=f"customer rated {rating}/5" + (f": {comment_text}" if comment_text else ""),
+        data={"survey": survey.pk, "answer": answer.pk, "rating": rating, "via": via},
+    )
+    if rating <= 2:
+        _recovery_open(survey, answer)
+    return answer
+
+
+def _answer_change(
+    *, survey: Survey, answer: SurveyAnswer, rating: int, comment_text: str, now: datetime
+) -> bool:
+    """A later answer to the same survey: True if it changed the stored one (rating or
+    comment), False if it repeats it. Raises `SurveyError` for a change after `final_at`.
+    A still-open recovery is not opened twice."""
     # A second click on another rating in the email comes with an empty comment box; it must
     # not erase what the customer wrote the first time.
     new_comment = comment_text or answer.comment
     if answer.rating == rating and answer.comment == new_comment:
-        return AnswerResult(answer, created=False, changed=False)
+        return False
     if now > answer.final_at:
         raise SurveyError(gettext("Your answer is final and can no longer be changed."))
     old = answer.rating
@@ -155,11 +192,11 @@ def survey_answer(
     )
     if rating <= 2 and not (answer.needs_recovery and answer.acknowledged_at is None):
         _recovery_open(survey, answer)
-    return AnswerResult(answer, created=False, changed=True)
+    return True
 
 
 @transaction.atomic
-def recovery_acknowledge(*, answer_id: int, by: Any, now: datetime | None = None) -> SurveyAnswer:
+def recovery_acknowledge(*, answer_id: int, by: User, now: datetime | None = None) -> SurveyAnswer:
     """Close a low rating's recovery follow-up (idempotent)."""
     answer = SurveyAnswer.objects.select_for_update().select_related("ticket").get(pk=answer_id)
     if not answer.needs_recovery:
