@@ -10,7 +10,7 @@ refuses an inactive user, so both cases already end every open session on its ne
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,6 +18,9 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
+
+if TYPE_CHECKING:
+    from helpdesk.roles import User
 
 
 def token_ttl() -> timedelta:
@@ -28,11 +31,12 @@ def token_is_expired(*, token: Token, now: datetime | None = None) -> bool:
     """True once the token is older than `HELPDESK_API_TOKEN_TTL_HOURS` (0: never expires)."""
     if settings.HELPDESK_API_TOKEN_TTL_HOURS <= 0:
         return False
-    return token.created <= (now or timezone.now()) - token_ttl()
+    created: datetime = token.created
+    return created <= (now or timezone.now()) - token_ttl()
 
 
 @transaction.atomic
-def token_get_or_create(*, user: Any, now: datetime | None = None) -> Token:
+def token_get_or_create(*, user: User, now: datetime | None = None) -> Token:
     """The user's API token, a new one if they had none or theirs expired (the expired one is
     deleted). One token per user (DRF's model); concurrent sign-ins of one user may race on
     the one-to-one row, so the user row is locked first."""
@@ -46,7 +50,7 @@ def token_get_or_create(*, user: Any, now: datetime | None = None) -> Token:
     return token
 
 
-def user_credentials_revoke(*, user: Any) -> int:
+def user_credentials_revoke(*, user: User) -> int:
     """Delete every API token of `user`; returns how many. Called when the password changes or
     the account is deactivated. Idempotent. Sessions end by themselves (module docstring)."""
     deleted, _ = Token.objects.filter(user_id=user.pk).delete()

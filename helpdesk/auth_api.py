@@ -51,7 +51,7 @@ def client_ip(request: HttpRequest) -> str | None:
     (`SECURE_TRUSTED_PROXY`), the right-most `X-Forwarded-For` entry — the one that proxy
     appended. Entries left of it are whatever the client sent and are never trusted."""
     if settings.SECURE_TRUSTED_PROXY:
-        forwarded = [
+        forwarded: list[str] = [
             part.strip()
             for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
             if part.strip()
@@ -151,7 +151,9 @@ class SigninLockoutBackend(AxesStandaloneBackend):
     ) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        # Axes only checks (it raises on a lock-out) and never returns a user.
+        super().authenticate(request, username=username, password=password, **kwargs)
+        return None
 
 
 # --- Bounded password checking ------------------------------------------------------------------

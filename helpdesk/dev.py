@@ -20,6 +20,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -34,7 +35,8 @@ def say(text: str) -> None:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        # An AF_INET socket's name is (host, port); typeshed types every family's as Any.
+        return cast(int, sock.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ os.environ.setdefault("HELPDESK_DEV", "1")
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery(settings):  # type: ignore[no-untyped-def]
+def _eager_celery(settings):
     """Unit-level tests run tasks inline; tests through a real worker opt out explicitly."""
     from helpdesk.celery import app
 
@@ -24,7 +24,7 @@ def _eager_celery(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_channel_layer():  # type: ignore[no-untyped-def]
+def _fresh_channel_layer():
     """Each test gets its own channel layer instance. A channels_redis layer keeps receive
     state (receive count, receive lock, per-channel clean locks) bound to the event loop that
     used it, and every async test runs on a new loop: one test's unfinished receive could
@@ -58,7 +58,7 @@ def _fresh_signin_counters() -> None:
 
 
 @pytest.fixture
-def agent(django_user_model):  # type: ignore[no-untyped-def]
+def agent(django_user_model):
     from django.contrib.auth.models import Group
 
     user = django_user_model.objects.create_user(
@@ -69,7 +69,7 @@ def agent(django_user_model):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def api(agent):  # type: ignore[no-untyped-def]
+def api(agent):
     from rest_framework.test import APIClient
 
     client = APIClient()
@@ -89,7 +89,7 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def worker(tmp_path):  # type: ignore[no-untyped-def]
+def worker(tmp_path):
     """A real worker on a queue of its own, so no other worker on the machine takes our tasks.
     Yields (queue, log path)."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
@@ -142,20 +142,20 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def pytest_configure(config):  # type: ignore[no-untyped-def]
+def pytest_configure(config):
     config.addinivalue_line(
         "markers", "browser: drives headless Chromium through Playwright; sorted last"
     )
 
 
-def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+def pytest_collection_modifyitems(config, items):
     # Async tests after sync Playwright in one process fail ("Runner.run() cannot be called
     # from a running event loop"): browser tests run last (a stable sort keeps the rest).
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+def browser_type_launch_args(browser_type_launch_args):
     """`playwright install` cannot download browsers here: use Debian's Chromium."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
@@ -176,7 +176,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def asgi_server(transactional_db, tmp_path):  # type: ignore[no-untyped-def]
+def asgi_server(transactional_db, tmp_path):
     """The real ASGI application (HTTP + websockets) under uvicorn on an ephemeral port,
     on the test database, so a browser can use it. Yields its base URL."""
     import time

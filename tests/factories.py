@@ -9,7 +9,7 @@ _ids = itertools.count(1)
 
 def inbound(
     channel: str = "email", kind: str | None = None, value: str = "eva@example.com", **kwargs
-) -> InboundMessage:  # type: ignore[no-untyped-def]
+) -> InboundMessage:
     """An inbound message as an adapter would hand it to message_ingest."""
     kinds = {"web": "email", "phone": "phone"}
     kwargs.setdefault("provider_message_id", f"pm-{next(_ids)}")

@@ -7,8 +7,11 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.waiting import wait_until
 
 DOVECOT_CONF = """
 protocols = imap
@@ -54,7 +57,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def imap_server():  # type: ignore[no-untyped-def]
+def imap_server():
     """A real Dovecot IMAP server on a loopback port with one user; .ci/run installs
     Debian's dovecot-imapd."""
     binary = shutil.which("dovecot") or (
@@ -114,7 +117,7 @@ def imap_server():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def process_on_worker(worker):  # type: ignore[no-untyped-def]
+def process_on_worker(worker):
     """Hand a stored receipt to a real worker process (as the webhook's task would) and wait
     until it leaves the pending states; fails with the worker's log if it is not done."""
     from channels_inbox.models import ReceiptState
@@ -123,15 +126,105 @@ def process_on_worker(worker):  # type: ignore[no-untyped-def]
     queue, log = worker
     app.conf.task_always_eager = False
 
-    def process(receipt):  # type: ignore[no-untyped-def]
+    def process(receipt):
         app.send_task("channels_inbox.process_receipt", args=[receipt.pk], queue=queue)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def processed() -> bool:
             receipt.refresh_from_db()
-            if receipt.state not in (ReceiptState.PENDING, ReceiptState.PROCESSING):
-                break
-            time.sleep(0.2)
+            return receipt.state not in (ReceiptState.PENDING, ReceiptState.PROCESSING)
+
+        wait_until(
+            processed,
+            timeout=30,
+            message=lambda: f"receipt {receipt.pk} to be processed; worker log:\n{log.read_text()}",
+        )
         assert receipt.state == ReceiptState.DONE, log.read_text()
         return receipt
 
     return process
+
+
+# --- Meta (Messenger, Instagram, WhatsApp): used by the test_meta_*, test_messenger,
+# test_instagram and test_whatsapp modules, which opt in to meta_settings and clock. ---------
+
+
+@pytest.fixture
+def meta_settings(settings):
+    from tests.channels_inbox.meta_helpers import APP_SECRET, GRAPH, VERIFY_TOKEN
+
+    settings.META_APP_SECRET = APP_SECRET
+    settings.META_VERIFY_TOKEN = VERIFY_TOKEN
+    settings.META_GRAPH_URL = GRAPH
+
+
+@pytest.fixture
+def clock():
+    """Half a minute after Meta's sample timestamps, ticking."""
+    import time_machine
+
+    from tests.channels_inbox.meta_helpers import SAMPLE_TIME
+
+    with time_machine.travel(SAMPLE_TIME, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def social():
+    """One team and an active account per Meta platform, with Meta's sample ids."""
+    from channels_inbox.models import SocialAccount
+    from tests.channels_inbox.meta_helpers import IG_ID, PAGE_ID, WA_NUMBER_ID
+    from tickets.models import Team
+
+    team = Team.objects.create(name="Social")
+    accounts = {
+        platform: SocialAccount.objects.create(
+            platform=platform,
+            external_id=external_id,
+            name=f"Shop on {platform}",
+            access_token=f"token-{platform}-secret",
+            team=team,
+        )
+        for platform, external_id in (
+            ("facebook", PAGE_ID),
+            ("instagram", IG_ID),
+            ("whatsapp", WA_NUMBER_ID),
+        )
+    }
+    return team, accounts
+
+
+@pytest.fixture
+def graph():
+    """Meta's Graph API, faked with respx."""
+    import respx
+
+    from tests.channels_inbox.meta_helpers import GRAPH
+
+    with respx.mock(base_url=GRAPH, assert_all_called=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def post(django_capture_on_commit_callbacks):
+    """POST a signed webhook and run what it enqueued after commit, as the worker would."""
+    from django.test import Client
+
+    from tests.channels_inbox.meta_helpers import sign
+
+    def send(body: bytes, signature: str | None = None, **extra: Any):
+        headers = {"HTTP_X_HUB_SIGNATURE_256": sign(body) if signature is None else signature}
+        with django_capture_on_commit_callbacks(execute=True):
+            return Client().post(
+                "/webhooks/meta/", body, content_type="application/json", **headers, **extra
+            )
+
+    return send
+
+
+@pytest.fixture
+def files():
+    """Meta's CDN and Graph API, faked; nothing else may be called."""
+    import respx
+
+    with respx.mock(assert_all_called=False) as mock:
+        yield mock

@@ -9,7 +9,6 @@ import http.server
 import os
 import re
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 
 from channels_inbox.models import ChatWidget
+from tests.waiting import wait_until
 from tickets.models import Direction, Message
 from tickets.services import reply_create
 
@@ -67,16 +67,6 @@ def shop_site(tmp_path: Path, asgi_server: str) -> Iterator[str]:
         server.server_close()
 
 
-def _wait_for(query: Any, timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = query()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the database")
-
-
 def _in_thread(work: Any) -> None:
     """Run `work` in a helper thread: async_to_sync (the channel layer push) refuses to run
     beside sync Playwright's event loop (STACK.md, trap 5)."""
@@ -120,12 +110,14 @@ def test_a_visitor_on_another_website_chats_with_an_agent(
     expect(visitor_bubble).to_contain_text("binnenband 28 inch")
     expect(visitor_bubble).not_to_have_class(re.compile("pending"))  # acknowledged
 
-    message = _wait_for(
+    message = wait_until(
         lambda: (
             Message.objects.select_related("ticket__customer", "identity")
             .filter(channel="chat", direction=Direction.INBOUND)
             .first()
-        )
+        ),
+        timeout=15,
+        message="the visitor's message in the database",
     )
     assert message.body_text == "Hebben jullie een binnenband 28 inch?"
     assert message.identity.kind == "chat"

@@ -19,8 +19,8 @@ from django.test import Client
 from channels_inbox.models import ChatWidget, Mailbox, SocialAccount
 from channels_inbox.services.email import DEFAULT_ACKNOWLEDGEMENT
 from customers.models import Customer, Identity
+from tests.channels_inbox.meta_helpers import APP_SECRET, GRAPH, WA_NUMBER_ID, sign
 from tests.channels_inbox.test_chat_ws import SHOP, say, start, visitor
-from tests.channels_inbox.test_meta import APP_SECRET, GRAPH, WA_NUMBER_ID, sign
 from tickets.models import Direction, Message, Ticket
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -39,7 +39,7 @@ ENGLISH_LONG = (
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings):  # type: ignore[no-untyped-def]
+def _settings(settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
     settings.META_APP_SECRET = APP_SECRET
     settings.META_GRAPH_URL = GRAPH
@@ -71,7 +71,7 @@ def postmark_payload(
 
 
 @pytest.fixture
-def mail_in(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def mail_in(django_capture_on_commit_callbacks):
     def post(body: bytes) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             response = Client().post(
@@ -98,7 +98,7 @@ def customer_of(address: str) -> Customer:
 
 
 @pytest.mark.django_db
-def test_dutch_mail_makes_the_customer_dutch_and_the_acknowledgement_is_dutch(  # type: ignore[no-untyped-def]
+def test_dutch_mail_makes_the_customer_dutch_and_the_acknowledgement_is_dutch(
     mail_in, acknowledging_mailbox, api
 ) -> None:
     mail_in(postmark_payload(sender="sanne@example.nl", text=DUTCH_MAIL, message_id="nl-1"))
@@ -120,7 +120,7 @@ def test_dutch_mail_makes_the_customer_dutch_and_the_acknowledgement_is_dutch(  
 
 
 @pytest.mark.django_db
-def test_polish_mail_gets_a_polish_acknowledgement_and_english_stays_english(  # type: ignore[no-untyped-def]
+def test_polish_mail_gets_a_polish_acknowledgement_and_english_stays_english(
     mail_in, acknowledging_mailbox
 ) -> None:
     polish = json.loads((FIXTURES / "postmark" / "inbound.json").read_text())
@@ -140,9 +140,7 @@ def test_polish_mail_gets_a_polish_acknowledgement_and_english_stays_english(  #
 
 
 @pytest.mark.django_db
-def test_a_mailbox_with_its_own_wording_sends_it_as_written(  # type: ignore[no-untyped-def]
-    mail_in, acknowledging_mailbox
-) -> None:
+def test_a_mailbox_with_its_own_wording_sends_it_as_written(mail_in, acknowledging_mailbox) -> None:
     acknowledging_mailbox.acknowledgement_text = "Bedankt! Je vraag heeft nummer #{number}."
     acknowledging_mailbox.save()
     mail_in(postmark_payload(sender="tom@example.com", text=ENGLISH_LONG, message_id="own-1"))
@@ -156,7 +154,7 @@ def test_the_translated_default_is_the_mailbox_fields_default() -> None:
 
 
 @pytest.mark.django_db
-def test_content_language_beats_the_text(mail_in) -> None:  # type: ignore[no-untyped-def]
+def test_content_language_beats_the_text(mail_in) -> None:
     mail_in(
         postmark_payload(
             sender="sanne@example.nl",
@@ -170,7 +168,7 @@ def test_content_language_beats_the_text(mail_in) -> None:  # type: ignore[no-un
 
 
 @pytest.mark.django_db
-def test_accept_language_counts_when_there_is_no_content_language(mail_in) -> None:  # type: ignore[no-untyped-def]
+def test_accept_language_counts_when_there_is_no_content_language(mail_in) -> None:
     mail_in(
         postmark_payload(
             sender="sanne@example.nl",
@@ -184,9 +182,7 @@ def test_accept_language_counts_when_there_is_no_content_language(mail_in) -> No
 
 
 @pytest.mark.django_db
-def test_an_agents_correction_is_never_overwritten_by_later_mail(  # type: ignore[no-untyped-def]
-    mail_in, api
-) -> None:
+def test_an_agents_correction_is_never_overwritten_by_later_mail(mail_in, api) -> None:
     mail_in(postmark_payload(sender="sanne@example.nl", text=DUTCH_MAIL, message_id="ag-1"))
     customer = customer_of("sanne@example.nl")
     assert customer.language == "nl"
@@ -206,7 +202,7 @@ def test_an_agents_correction_is_never_overwritten_by_later_mail(  # type: ignor
 
 
 @pytest.mark.django_db
-def test_an_automatic_reply_teaches_nothing(mail_in, acknowledging_mailbox) -> None:  # type: ignore[no-untyped-def]
+def test_an_automatic_reply_teaches_nothing(mail_in, acknowledging_mailbox) -> None:
     mail_in(postmark_payload(sender="tom@example.com", text=ENGLISH_LONG, message_id="auto-0"))
     ack = Message.objects.get(direction=Direction.OUTBOUND)
     body = postmark_payload(
@@ -235,7 +231,7 @@ def whatsapp_payload(*, sender: str, text: str, message_id: str) -> bytes:
 
 
 @pytest.fixture
-def whatsapp_in(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def whatsapp_in(django_capture_on_commit_callbacks):
     SocialAccount.objects.create(
         platform="whatsapp", external_id=WA_NUMBER_ID, name="Shop", access_token="t"
     )
@@ -254,7 +250,7 @@ def whatsapp_in(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-
 
 
 @pytest.mark.django_db
-def test_whatsapp_number_hints_and_a_clear_text_replaces_the_hint(whatsapp_in) -> None:  # type: ignore[no-untyped-def]
+def test_whatsapp_number_hints_and_a_clear_text_replaces_the_hint(whatsapp_in) -> None:
     whatsapp_in(whatsapp_payload(sender="48512345678", text="ok", message_id="wamid.pl-1"))
     customer = Identity.objects.get(kind="whatsapp").customer
     assert (customer.language, customer.language_source) == ("pl", "phone_country")
@@ -292,7 +288,7 @@ async def test_chat_widget_language_makes_the_customer_dutch() -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_chat_reply_by_mail_follows_the_agents_correction(api) -> None:  # type: ignore[no-untyped-def]
+async def test_chat_reply_by_mail_follows_the_agents_correction(api) -> None:
     await sync_to_async(ChatWidget.objects.create)(name="Shop", key="shop", allowed_origins=[SHOP])
     communicator = visitor()
     await start(communicator, name="Ola", email="ola@example.pl", language="nl")

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _anymail(settings):  # type: ignore[no-untyped-def]
+def _anymail(settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
 
 
@@ -52,12 +52,12 @@ def _via_postmark(raw: bytes) -> tuple[bytes, dict[str, str]]:
     return json.dumps({"RawEmail": raw.decode("ascii"), "Headers": []}).encode(), {}
 
 
-def _deliver(capture, raw: bytes, esp: str = "amazon_ses") -> Any:  # type: ignore[no-untyped-def]
+def _deliver(capture, raw: bytes, esp: str = "amazon_ses") -> Any:
     body, headers = (_via_ses if esp == "amazon_ses" else _via_postmark)(raw)
     return _deliver_body(capture, esp, body, headers)
 
 
-def _deliver_body(capture, esp: str, body: bytes, headers: dict[str, str]) -> Any:  # type: ignore[no-untyped-def]
+def _deliver_body(capture, esp: str, body: bytes, headers: dict[str, str]) -> Any:
     with capture(execute=True):
         response = Client().post(
             f"/anymail/{esp}/inbound/", body, content_type="application/json", **headers, **AUTH
@@ -81,7 +81,7 @@ def _earlier_conversation(email: str, our_message_id: str) -> Ticket:
     return first.ticket
 
 
-def _latest_message_via_api(api, email: str) -> tuple[dict[str, Any], dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _latest_message_via_api(api, email: str) -> tuple[dict[str, Any], dict[str, Any]]:
     customers = api.get(f"/api/v1/customers/?q={email}").json()["results"]
     assert len(customers) == 1, customers
     tickets = api.get(f"/api/v1/tickets/?customer={customers[0]['id']}").json()["results"]
@@ -94,7 +94,7 @@ def _latest_message_via_api(api, email: str) -> tuple[dict[str, Any], dict[str, 
 @pytest.mark.parametrize("esp", ["amazon_ses", "postmark"])
 def test_gmail_dutch_reply_threads_is_trimmed_and_keeps_its_attachment(
     api, django_capture_on_commit_callbacks, esp: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ticket = _earlier_conversation(
         "sanne.bakker@gmail.test", "<176354880012.4211.9876543210@shop.test>"
     )
@@ -117,7 +117,7 @@ def test_gmail_dutch_reply_threads_is_trimmed_and_keeps_its_attachment(
 
 def test_outlook_polish_reply_in_windows_1250_with_inline_logo_and_pdf(
     api, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ticket = _earlier_conversation(
         "m.zielinska@outlook.test", "<176354880099.4211.1111111111@shop.test>"
     )
@@ -141,7 +141,7 @@ def test_outlook_polish_reply_in_windows_1250_with_inline_logo_and_pdf(
 
 def test_apple_mail_dutch_question_in_iso_8859_1_opens_a_ticket_with_its_photo(
     api, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _deliver(django_capture_on_commit_callbacks, _eml("apple_mail_nl_iso8859_1.eml"))
     ticket, message = _latest_message_via_api(api, "joelle.dekker@icloud.test")
     assert ticket["subject"] == "Stoel beschadigd bij levering"
@@ -156,7 +156,7 @@ def test_apple_mail_dutch_question_in_iso_8859_1_opens_a_ticket_with_its_photo(
 
 def test_apple_mail_polish_reply_in_iso_8859_2_threads_and_drops_the_quote(
     api, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ticket = _earlier_conversation(
         "jan.kowalski@mac.test", "<176354880077.4211.2222222222@shop.test>"
     )
@@ -172,7 +172,7 @@ def test_apple_mail_polish_reply_in_iso_8859_2_threads_and_drops_the_quote(
 
 def test_outlook_dutch_windows_1252_with_euro_sign_and_word_attachment(
     api, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _deliver(django_capture_on_commit_callbacks, _eml("outlook_new_nl_windows1252.eml"))
     ticket, message = _latest_message_via_api(api, "g.vanthoff@bedrijf.test")
     assert ticket["subject"] == "Factuur € 249,00 onterecht"
@@ -183,7 +183,7 @@ def test_outlook_dutch_windows_1252_with_euro_sign_and_word_attachment(
 
 def test_malformed_mime_is_kept_and_flagged(
     api, admin_client, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _deliver(django_capture_on_commit_callbacks, _eml("malformed_mime.eml"))
     receipt = InboundReceipt.objects.get()
     assert bytes(receipt.body)  # the delivery as it arrived, whatever happens next
@@ -199,7 +199,7 @@ def test_malformed_mime_is_kept_and_flagged(
 
 def test_unreadable_message_is_kept_failed_and_shown_to_admins(
     admin_client, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     raw = b"Subject: no sender at all\r\nContent-Type: text/plain\r\n\r\nwho am I?\r\n"
     _deliver(django_capture_on_commit_callbacks, raw)
     receipt = InboundReceipt.objects.get()
@@ -212,7 +212,7 @@ def test_unreadable_message_is_kept_failed_and_shown_to_admins(
 
 def test_same_raw_message_through_two_esps_is_one_message(
     django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     raw = _eml("outlook_new_nl_windows1252.eml")
     _deliver(django_capture_on_commit_callbacks, raw, "amazon_ses")
     _deliver(django_capture_on_commit_callbacks, raw, "postmark")
@@ -223,7 +223,7 @@ def test_same_raw_message_through_two_esps_is_one_message(
 
 def test_an_attachment_over_the_limit_is_named_on_the_message_not_dropped_silently(
     api, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from email.message import EmailMessage
 
     mail = EmailMessage()

@@ -193,7 +193,7 @@ def test_trim_reply(text: str, expected: str) -> None:
 @pytest.mark.django_db
 def test_hostile_message_through_the_webhook_is_kept_and_flagged(
     django_capture_on_commit_callbacks, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import base64
     import json
 
@@ -223,7 +223,7 @@ def test_hostile_message_through_the_webhook_is_kept_and_flagged(
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_each_hostile_input_through_ses_is_refused_fast_and_kept(
     name: str, django_capture_on_commit_callbacks, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Through an ESP whose parser anymail runs before ours (SES: base64 content): the guards
     in front of anymail's parser keep it under 2 s of CPU, and the receipt stays, flagged."""
     from channels_inbox.models import InboundReceipt, ReceiptState
@@ -243,7 +243,7 @@ def test_each_hostile_input_through_ses_is_refused_fast_and_kept(
 @pytest.mark.django_db
 def test_hostile_fields_in_a_parsed_postmark_payload_are_refused_fast(
     django_capture_on_commit_callbacks, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Without RawEmail anymail builds the message from fields; 5,000 recipients there are
     refused before the header parser sees them."""
     import json
@@ -268,7 +268,7 @@ def test_hostile_fields_in_a_parsed_postmark_payload_are_refused_fast(
 
 
 @pytest.mark.django_db
-def test_a_receipt_that_hits_the_time_limit_is_kept_rejected_with_the_reason(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_receipt_that_hits_the_time_limit_is_kept_rejected_with_the_reason(monkeypatch) -> None:
     from celery.exceptions import SoftTimeLimitExceeded
 
     from channels_inbox import services, tasks

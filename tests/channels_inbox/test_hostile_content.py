@@ -34,7 +34,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailNotSu
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _settings(settings, tmp_path):
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.META_APP_SECRET = "meta-app-secret-test"
@@ -43,10 +43,10 @@ def _settings(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def deliver(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def deliver(django_capture_on_commit_callbacks):
     """POST a webhook and run what it enqueued after commit, as the worker would."""
 
-    def post(path: str, body: bytes, content_type: str, **extra: Any):  # type: ignore[no-untyped-def]
+    def post(path: str, body: bytes, content_type: str, **extra: Any):
         with django_capture_on_commit_callbacks(execute=True):
             return Client().generic("POST", path, body, content_type=content_type, **extra)
 
@@ -59,7 +59,7 @@ def _postmark(**changes: Any) -> bytes:
     return json.dumps(payload).encode()
 
 
-def _post_postmark(deliver, body: bytes) -> None:  # type: ignore[no-untyped-def]
+def _post_postmark(deliver, body: bytes) -> None:
     response = deliver("/anymail/postmark/inbound/", body, "application/json", **AUTH)
     assert response.status_code == 200, response.content
     receipt = InboundReceipt.objects.order_by("-pk").first()
@@ -67,7 +67,7 @@ def _post_postmark(deliver, body: bytes) -> None:  # type: ignore[no-untyped-def
     assert receipt.state == ReceiptState.DONE, receipt.error
 
 
-def _only_message(api, channel: str) -> tuple[dict[str, Any], dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _only_message(api, channel: str) -> tuple[dict[str, Any], dict[str, Any]]:
     tickets = api.get(f"/api/v1/tickets/?channel={channel}").json()["results"]
     assert len(tickets) == 1, tickets
     (message,) = api.get(f"/api/v1/tickets/{tickets[0]['id']}/messages/").json()["results"]
@@ -84,7 +84,7 @@ def _no_bad_characters(*values: str) -> None:
 
 
 @pytest.mark.django_db
-def test_an_email_with_nul_characters_everywhere_is_kept_clean_and_flagged(api, deliver) -> None:  # type: ignore[no-untyped-def]
+def test_an_email_with_nul_characters_everywhere_is_kept_clean_and_flagged(api, deliver) -> None:
     body = _postmark(
         Subject=f"Zam{NUL}ówienie 48213",
         FromName=f"Zofia{NUL} Wójcik",
@@ -111,14 +111,14 @@ def test_an_email_with_nul_characters_everywhere_is_kept_clean_and_flagged(api, 
 
 
 @pytest.mark.django_db
-def test_a_clean_email_is_not_flagged(api, deliver) -> None:  # type: ignore[no-untyped-def]
+def test_a_clean_email_is_not_flagged(api, deliver) -> None:
     _post_postmark(deliver, _postmark())
     _ticket, message = _only_message(api, "email")
     assert message["cleaned"] == {}
 
 
 @pytest.fixture
-def social():  # type: ignore[no-untyped-def]
+def social():
     from channels_inbox.models import SocialAccount
     from tickets.models import Team
 
@@ -135,11 +135,11 @@ def social():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def meta_post(django_capture_on_commit_callbacks, settings):  # type: ignore[no-untyped-def]
+def meta_post(django_capture_on_commit_callbacks, settings):
     import hashlib
     import hmac
 
-    def send(payload: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def send(payload: dict[str, Any]):
         # Meta escapes non-ASCII as \\uXXXX, so a lone surrogate travels as valid JSON text.
         body = json.dumps(payload).encode()
         digest = hmac.new(settings.META_APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -164,7 +164,7 @@ def _meta_sample(name: str) -> dict[str, Any]:
 
 
 @pytest.mark.django_db
-def test_whatsapp_text_and_profile_name_with_nul_are_kept_clean(api, social, meta_post) -> None:  # type: ignore[no-untyped-def]
+def test_whatsapp_text_and_profile_name_with_nul_are_kept_clean(api, social, meta_post) -> None:
     payload = _meta_sample("whatsapp_text.json")
     value = payload["entry"][0]["changes"][0]["value"]
     value["contacts"][0]["profile"]["name"] = f"Sanne{NUL} de Vries\ud800"
@@ -179,7 +179,7 @@ def test_whatsapp_text_and_profile_name_with_nul_are_kept_clean(api, social, met
 
 
 @pytest.mark.django_db
-def test_messenger_text_and_quick_reply_with_nul_are_kept_clean(api, social, meta_post) -> None:  # type: ignore[no-untyped-def]
+def test_messenger_text_and_quick_reply_with_nul_are_kept_clean(api, social, meta_post) -> None:
     payload = _meta_sample("messenger_text.json")
     message_in = payload["entry"][0]["messaging"][0]["message"]
     message_in["text"] = f"Hoi!{NUL} Waar blijft 51877?"
@@ -209,7 +209,7 @@ def _visitor() -> WebsocketCommunicator:
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_a_chat_message_and_name_with_nul_are_acknowledged_and_stored(api) -> None:  # type: ignore[no-untyped-def]
+async def test_a_chat_message_and_name_with_nul_are_acknowledged_and_stored(api) -> None:
     await sync_to_async(cache.clear)()
     await sync_to_async(ChatWidget.objects.create)(name="Shop", key="shop", allowed_origins=[SHOP])
     socket = _visitor()
@@ -277,7 +277,7 @@ def _pdf(name: str, index: int) -> dict[str, Any]:
 
 
 @pytest.mark.django_db
-def test_hostile_attachment_names_are_stored_safely_and_the_email_kept(  # type: ignore[no-untyped-def]
+def test_hostile_attachment_names_are_stored_safely_and_the_email_kept(
     api, deliver, settings
 ) -> None:
     attachments = [_pdf(name, i) for i, name in enumerate(HOSTILE_NAMES)]
@@ -349,7 +349,7 @@ WA_DOWNLOAD = f"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={
 
 
 @pytest.mark.django_db
-def test_a_whatsapp_document_with_a_hostile_name_is_stored_safely(  # type: ignore[no-untyped-def]
+def test_a_whatsapp_document_with_a_hostile_name_is_stored_safely(
     api, social, meta_post, settings
 ) -> None:
     payload = _meta_sample("whatsapp_image.json")
@@ -386,7 +386,7 @@ OVERLAY = (
 
 
 @pytest.mark.django_db
-def test_an_overlay_in_email_html_loses_its_positioning(api, deliver) -> None:  # type: ignore[no-untyped-def]
+def test_an_overlay_in_email_html_loses_its_positioning(api, deliver) -> None:
     _post_postmark(deliver, _postmark(HtmlBody=OVERLAY))
     _ticket, message = _only_message(api, "email")
     html = message["body_html"].lower()
@@ -399,7 +399,7 @@ def test_an_overlay_in_email_html_loses_its_positioning(api, deliver) -> None:  
 
 
 @pytest.mark.django_db
-def test_raw_mime_with_nul_in_subject_and_attachment_name_is_kept(api, deliver) -> None:  # type: ignore[no-untyped-def]
+def test_raw_mime_with_nul_in_subject_and_attachment_name_is_kept(api, deliver) -> None:
     mail = EmailMessage()
     mail["From"] = "Piet <piet@example.nl>"
     mail["To"] = "support@helpdesk.localhost"
@@ -416,7 +416,7 @@ def test_raw_mime_with_nul_in_subject_and_attachment_name_is_kept(api, deliver) 
 
 
 @pytest.mark.django_db
-def test_a_skipped_event_with_nul_in_its_note_still_settles_the_receipt(  # type: ignore[no-untyped-def]
+def test_a_skipped_event_with_nul_in_its_note_still_settles_the_receipt(
     social, django_capture_on_commit_callbacks, settings
 ) -> None:
     import hashlib

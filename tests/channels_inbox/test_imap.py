@@ -14,7 +14,7 @@ from tickets.models import Message, Ticket
 
 def _append(
     server: dict, subject: str, message_id: str, sender: str = "Noor <noor@example.nl>"
-) -> None:  # type: ignore[type-arg]
+) -> None:
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = "support@shop.test"
@@ -33,7 +33,7 @@ def _append(
 @pytest.mark.django_db
 def test_imap_messages_are_taken_exactly_once(
     imap_server, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     account = ImapAccount.objects.create(
         name="Shop",
         host=imap_server["host"],
@@ -66,7 +66,7 @@ def test_imap_messages_are_taken_exactly_once(
 
 
 @pytest.mark.django_db
-def test_imap_login_failure_is_recorded_not_raised(imap_server) -> None:  # type: ignore[no-untyped-def]
+def test_imap_login_failure_is_recorded_not_raised(imap_server) -> None:
     account = ImapAccount.objects.create(
         name="Wrong",
         host=imap_server["host"],

@@ -33,15 +33,15 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def _anymail(settings):  # type: ignore[no-untyped-def]
+def _anymail(settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": MAILGUN_KEY}
 
 
 @pytest.fixture
-def deliver(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def deliver(django_capture_on_commit_callbacks):
     """POST a webhook and run what it enqueued after commit, as the worker would."""
 
-    def post(path: str, body: bytes, content_type: str, **extra: Any):  # type: ignore[no-untyped-def]
+    def post(path: str, body: bytes, content_type: str, **extra: Any):
         with django_capture_on_commit_callbacks(execute=True):
             return Client().generic("POST", path, body, content_type=content_type, **extra)
 
@@ -76,7 +76,7 @@ def _ses() -> tuple[bytes, dict[str, str]]:
     return body, headers
 
 
-def _ticket_via_api(api, email: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _ticket_via_api(api, email: str) -> dict[str, Any]:
     customers = api.get(f"/api/v1/customers/?q={email}").json()["results"]
     assert len(customers) == 1, customers
     tickets = api.get(f"/api/v1/tickets/?customer={customers[0]['id']}").json()["results"]
@@ -84,7 +84,7 @@ def _ticket_via_api(api, email: str) -> dict[str, Any]:  # type: ignore[no-untyp
     return tickets[0]
 
 
-def test_postmark_sample_becomes_a_ticket(api, deliver) -> None:  # type: ignore[no-untyped-def]
+def test_postmark_sample_becomes_a_ticket(api, deliver) -> None:
     response = deliver("/anymail/postmark/inbound/", _postmark(), "application/json", **AUTH)
     assert response.status_code == 200, response.content
     ticket = _ticket_via_api(api, "zofia.wojcik@example.pl")
@@ -103,7 +103,7 @@ def test_postmark_sample_becomes_a_ticket(api, deliver) -> None:  # type: ignore
     assert InboundReceipt.objects.get().state == ReceiptState.DONE
 
 
-def test_mailgun_sample_becomes_a_ticket(api, deliver) -> None:  # type: ignore[no-untyped-def]
+def test_mailgun_sample_becomes_a_ticket(api, deliver) -> None:
     body, content_type = _mailgun_form()
     response = deliver("/anymail/mailgun/inbound/", body, content_type, **AUTH)
     assert response.status_code == 200, response.content
@@ -111,7 +111,7 @@ def test_mailgun_sample_becomes_a_ticket(api, deliver) -> None:  # type: ignore[
     assert ticket["subject"] == "Vraag over mijn retour"
 
 
-def test_sendgrid_sample_becomes_a_ticket(api, deliver) -> None:  # type: ignore[no-untyped-def]
+def test_sendgrid_sample_becomes_a_ticket(api, deliver) -> None:
     body, content_type = _sendgrid_form()
     response = deliver("/anymail/sendgrid/inbound/", body, content_type, **AUTH)
     assert response.status_code == 200, response.content
@@ -119,7 +119,7 @@ def test_sendgrid_sample_becomes_a_ticket(api, deliver) -> None:  # type: ignore
     assert ticket["subject"] == "Wrong size delivered"
 
 
-def test_amazon_ses_sample_becomes_a_ticket(api, deliver) -> None:  # type: ignore[no-untyped-def]
+def test_amazon_ses_sample_becomes_a_ticket(api, deliver) -> None:
     body, headers = _ses()
     response = deliver("/anymail/amazon_ses/inbound/", body, "text/plain", **AUTH, **headers)
     assert response.status_code == 200, response.content
@@ -133,7 +133,7 @@ def test_amazon_ses_sample_becomes_a_ticket(api, deliver) -> None:  # type: igno
     ("path", "status"),
     [("/anymail/postmark/inbound/", 403), ("/anymail/sendgrid/inbound/", 403)],
 )
-def test_wrong_credentials_are_refused_and_nothing_stored(deliver, path, status) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_credentials_are_refused_and_nothing_stored(deliver, path, status) -> None:
     bad = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"anymail:wrong").decode()}
     response = deliver(path, _postmark(), "application/json", **bad)
     assert response.status_code == status
@@ -141,7 +141,7 @@ def test_wrong_credentials_are_refused_and_nothing_stored(deliver, path, status)
     assert Message.objects.count() == 0
 
 
-def test_mailgun_bad_signature_gets_406(deliver) -> None:  # type: ignore[no-untyped-def]
+def test_mailgun_bad_signature_gets_406(deliver) -> None:
     body, content_type = _mailgun_form()
     body = body.replace(b'name="signature"\r\n\r\n', b'name="signature"\r\n\r\n0')
     response = deliver("/anymail/mailgun/inbound/", body, content_type, **AUTH)
@@ -149,7 +149,7 @@ def test_mailgun_bad_signature_gets_406(deliver) -> None:  # type: ignore[no-unt
     assert InboundReceipt.objects.count() == 0
 
 
-def test_same_delivery_twice_is_one_receipt_and_one_message(deliver) -> None:  # type: ignore[no-untyped-def]
+def test_same_delivery_twice_is_one_receipt_and_one_message(deliver) -> None:
     for _ in range(2):
         response = deliver("/anymail/postmark/inbound/", _postmark(), "application/json", **AUTH)
         assert response.status_code == 200
@@ -162,7 +162,7 @@ def test_same_delivery_twice_is_one_receipt_and_one_message(deliver) -> None:  #
     assert Message.objects.count() == 1
 
 
-def test_unreadable_payload_is_kept_and_flagged(deliver, admin_client) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_payload_is_kept_and_flagged(deliver, admin_client) -> None:
     response = deliver("/anymail/postmark/inbound/", b'{"FromFull": 12', "application/json", **AUTH)
     assert response.status_code == 200
     receipt = InboundReceipt.objects.get()
@@ -174,7 +174,7 @@ def test_unreadable_payload_is_kept_and_flagged(deliver, admin_client) -> None: 
     assert "could not be read" in page.content.decode()
 
 
-def test_database_outage_answers_retryable(deliver, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_database_outage_answers_retryable(deliver, monkeypatch) -> None:
     from django.db import OperationalError
 
     from channels_inbox import services
@@ -198,7 +198,7 @@ def _raw_mime(**headers: str) -> bytes:
 
 def test_out_of_office_reply_to_our_reply_opens_nothing_and_gets_no_answer(
     deliver, agent, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     first = message_ingest(
         data=inbound(
             "email", value="anouk@example.nl", thread_key="<q1@example.nl>", subject="Retour"
@@ -244,7 +244,7 @@ def test_out_of_office_reply_to_our_reply_opens_nothing_and_gets_no_answer(
 
 def test_customer_answer_to_our_mail_threads_back(
     deliver, agent, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     first = message_ingest(
         data=inbound("email", value="zofia.wojcik@example.pl", subject="Zamówienie")
     )
@@ -275,7 +275,7 @@ def test_customer_answer_to_our_mail_threads_back(
     assert ticket.messages.filter(provider_message_id="<answer-1@example.pl>").exists()
 
 
-def test_mail_storm_from_one_sender_stops_opening_tickets(deliver, settings) -> None:  # type: ignore[no-untyped-def]
+def test_mail_storm_from_one_sender_stops_opening_tickets(deliver, settings) -> None:
     import uuid
 
     settings.HELPDESK_EMAIL_SENDER_LIMIT = 3
@@ -301,7 +301,7 @@ def test_mail_storm_from_one_sender_stops_opening_tickets(deliver, settings) -> 
 
 def test_bounce_marks_our_message_failed_and_opens_nothing(
     deliver, agent, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     first = message_ingest(data=inbound("email", value="gone@example.com", subject="Hello"))
     with django_capture_on_commit_callbacks(execute=True):
         ours = reply_create(ticket=first.ticket, author=agent, body_text="Hi there")

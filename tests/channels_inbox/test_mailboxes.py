@@ -18,11 +18,11 @@ AUTH = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(SECRET.encode()).decod
 
 
 @pytest.fixture(autouse=True)
-def _anymail(settings):  # type: ignore[no-untyped-def]
+def _anymail(settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
 
 
-def _send(django_capture_on_commit_callbacks, **headers: str) -> None:  # type: ignore[no-untyped-def]
+def _send(django_capture_on_commit_callbacks, **headers: str) -> None:
     message = EmailMessage()
     body = headers.pop("Body", "Mijn tent is kapot.")
     for name, value in headers.items():
@@ -42,7 +42,7 @@ def _send(django_capture_on_commit_callbacks, **headers: str) -> None:  # type: 
 @pytest.mark.django_db
 def test_mail_to_a_mailbox_goes_to_its_team_without_acknowledgement(
     django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     returns = Team.objects.create(name="Returns")
     Mailbox.objects.create(name="Returns", address="returns@shop.example", team=returns)
     _send(
@@ -61,7 +61,7 @@ def test_mail_to_a_mailbox_goes_to_its_team_without_acknowledgement(
 @pytest.mark.django_db
 def test_acknowledgement_is_automatic_and_comes_from_the_brand(
     django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     Mailbox.objects.create(
         name="Brand",
         address="help@brand.example",
@@ -108,7 +108,7 @@ def test_acknowledgement_is_automatic_and_comes_from_the_brand(
 
 
 @pytest.mark.django_db
-def test_mail_from_our_own_mailbox_is_never_a_customer(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_mail_from_our_own_mailbox_is_never_a_customer(django_capture_on_commit_callbacks) -> None:
     Mailbox.objects.create(name="Support", address="support@shop.example", auto_acknowledge=True)
     _send(
         django_capture_on_commit_callbacks,

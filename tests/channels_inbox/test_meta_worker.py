@@ -17,7 +17,7 @@ SECRET = "meta-app-secret-worker"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_meta_receipt_is_processed_by_a_worker(process_on_worker, settings) -> None:  # type: ignore[no-untyped-def]
+def test_meta_receipt_is_processed_by_a_worker(process_on_worker, settings) -> None:
     settings.META_APP_SECRET = SECRET
     SocialAccount.objects.create(
         platform="whatsapp", external_id="106540352242922", name="Shop", access_token="t"

@@ -23,7 +23,7 @@ OUTLOOK_ID = "<AM9PR01MB1234A1B2C3D4E5F6A7B8C9D0E1F2A@AM9PR01MB1234.eurprd01.pro
 
 
 @pytest.fixture(autouse=True)
-def _anymail(settings):  # type: ignore[no-untyped-def]
+def _anymail(settings):
     from tests.channels_inbox.test_email_clients import SECRET
 
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
@@ -31,7 +31,7 @@ def _anymail(settings):  # type: ignore[no-untyped-def]
 
 def test_reply_to_outlook_threads_and_the_answer_comes_back(
     api, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ticket = _earlier_conversation(
         "m.zielinska@outlook.test", "<176354880099.4211.1111111111@shop.test>"
     )

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from channels_inbox.models import ChatWidget, PhoneNumber, SocialAccount
-from tests.channels_inbox.test_meta import PAGE_ID, SAMPLE_TIME, WA_NUMBER_ID, sample, sign
+from tests.channels_inbox.meta_helpers import PAGE_ID, SAMPLE_TIME, WA_NUMBER_ID, sample, sign
 from tests.channels_inbox.test_twilio_voice import FORM, TOKEN, URL, _body, _sign
 from tickets.models import Team, Ticket
 
@@ -25,7 +25,7 @@ def team(db: Any) -> Team:
 
 
 @pytest.fixture
-def call(settings, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def call(settings, django_capture_on_commit_callbacks):
     """POST a signed Twilio voice callback and run what it enqueued, as the worker would."""
     settings.TWILIO_AUTH_TOKEN = TOKEN
 
@@ -42,7 +42,7 @@ def call(settings, django_capture_on_commit_callbacks):  # type: ignore[no-untyp
 
 
 @pytest.mark.django_db
-def test_a_call_to_a_configured_number_gets_its_team(call, team) -> None:  # type: ignore[no-untyped-def]
+def test_a_call_to_a_configured_number_gets_its_team(call, team) -> None:
     PhoneNumber.objects.create(number=OUR_NUMBER, label="Support line", team=team)
 
     ticket = call("inbound_no_answer")
@@ -52,7 +52,7 @@ def test_a_call_to_a_configured_number_gets_its_team(call, team) -> None:  # typ
 
 
 @pytest.mark.django_db
-def test_an_answered_call_to_a_configured_number_gets_its_team(call, team) -> None:  # type: ignore[no-untyped-def]
+def test_an_answered_call_to_a_configured_number_gets_its_team(call, team) -> None:
     PhoneNumber.objects.create(number=OUR_NUMBER, label="Support line", team=team)
     assert call("inbound_completed").team == team
 
@@ -66,13 +66,13 @@ def test_an_answered_call_to_a_configured_number_gets_its_team(call, team) -> No
     ],
     ids=["other-number", "inactive"],
 )
-def test_a_call_to_an_unconfigured_or_inactive_number_has_no_team(call, team, configured) -> None:  # type: ignore[no-untyped-def]
+def test_a_call_to_an_unconfigured_or_inactive_number_has_no_team(call, team, configured) -> None:
     PhoneNumber.objects.create(label="Line", team=team, **configured)
     assert call("inbound_no_answer").team is None
 
 
 @pytest.mark.django_db
-def test_a_configured_number_does_not_move_an_existing_ticket(call, team) -> None:  # type: ignore[no-untyped-def]
+def test_a_configured_number_does_not_move_an_existing_ticket(call, team) -> None:
     """Routing names the team of a new ticket only; a call that joins an open ticket leaves
     its team alone (as a mailbox does)."""
     other = Team.objects.create(name="Returns")
@@ -88,7 +88,7 @@ def test_a_configured_number_does_not_move_an_existing_ticket(call, team) -> Non
 
 
 @pytest.mark.django_db
-def test_the_number_is_stored_in_e164_from_the_admin(admin_client, team) -> None:  # type: ignore[no-untyped-def]
+def test_the_number_is_stored_in_e164_from_the_admin(admin_client, team) -> None:
     assert admin_client.get("/admin/channels_inbox/phonenumber/").status_code == 200
     response = admin_client.post(
         "/admin/channels_inbox/phonenumber/add/",
@@ -118,8 +118,8 @@ def test_the_number_is_stored_in_e164_from_the_admin(admin_client, team) -> None
 )
 def test_a_meta_message_gets_the_social_accounts_team(
     settings, team, django_capture_on_commit_callbacks, platform, external_id, fixture
-) -> None:  # type: ignore[no-untyped-def]
-    from tests.channels_inbox.test_meta import APP_SECRET, GRAPH
+) -> None:
+    from tests.channels_inbox.meta_helpers import APP_SECRET, GRAPH
 
     settings.META_APP_SECRET = APP_SECRET
     settings.META_GRAPH_URL = GRAPH

@@ -19,7 +19,7 @@ ESP_ID = "883953f4-6105-42a2-a16a-77a8eac79483"
 
 
 @pytest.fixture
-def sent(settings, agent, django_capture_on_commit_callbacks) -> Message:  # type: ignore[no-untyped-def]
+def sent(settings, agent, django_capture_on_commit_callbacks) -> Message:
     """An agent's reply that the ESP accepted under its own id."""
     from channels_inbox.adapters import email as email_adapter
     from tickets.senders import SendResult

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _token(settings):  # type: ignore[no-untyped-def]
+def _token(settings):
     settings.TWILIO_AUTH_TOKEN = TOKEN
 
 
@@ -46,10 +46,10 @@ def _sign(body: bytes, token: str = TOKEN, url: str = URL) -> str:
 
 
 @pytest.fixture
-def deliver(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def deliver(django_capture_on_commit_callbacks):
     """POST a signed callback and run what it enqueued after commit, as the worker would."""
 
-    def post(name: str, *, signature: str | None = None, **changes: str):  # type: ignore[no-untyped-def]
+    def post(name: str, *, signature: str | None = None, **changes: str):
         body = _body(name, **changes)
         headers: dict[str, Any] = {}
         signature = _sign(body) if signature is None else signature
@@ -109,7 +109,7 @@ def test_signature_matches_twilios_published_examples() -> None:
     ],
     ids=["missing", "garbage", "wrong-token", "tampered-body"],
 )
-def test_bad_or_missing_signature_is_refused_and_nothing_is_written(deliver, signature) -> None:  # type: ignore[no-untyped-def]
+def test_bad_or_missing_signature_is_refused_and_nothing_is_written(deliver, signature) -> None:
     response = deliver("inbound_completed", signature=signature)
     assert response.status_code == 403
     assert InboundReceipt.objects.count() == 0
@@ -117,7 +117,7 @@ def test_bad_or_missing_signature_is_refused_and_nothing_is_written(deliver, sig
     assert Identity.objects.count() == 0
 
 
-def test_unset_auth_token_refuses_everything_and_says_so(deliver, settings, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_unset_auth_token_refuses_everything_and_says_so(deliver, settings, caplog) -> None:
     settings.TWILIO_AUTH_TOKEN = ""
     with caplog.at_level(logging.ERROR, logger="channels_inbox.webhooks.twilio"):
         response = deliver("inbound_completed", signature=_sign(_body("inbound_completed"), ""))
@@ -130,7 +130,7 @@ def test_get_is_not_allowed() -> None:
     assert Client().get(URL).status_code == 405
 
 
-def test_database_outage_answers_retryable(deliver, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_database_outage_answers_retryable(deliver, monkeypatch) -> None:
     from django.db import OperationalError
 
     from channels_inbox import services
@@ -147,7 +147,7 @@ def test_database_outage_answers_retryable(deliver, monkeypatch) -> None:  # typ
 # --- calls on the timeline ----------------------------------------------------------------------
 
 
-def test_answered_call_lands_on_the_customer_who_wrote_the_number_differently(deliver) -> None:  # type: ignore[no-untyped-def]
+def test_answered_call_lands_on_the_customer_who_wrote_the_number_differently(deliver) -> None:
     email = message_ingest(data=inbound("email", value="eva@example.com")).ticket
     # The customer once gave her number as "06 12345678"; Twilio reports +31612345678.
     identity_add(customer=email.customer, kind="phone", value="06 12345678")
@@ -179,7 +179,7 @@ def test_answered_call_lands_on_the_customer_who_wrote_the_number_differently(de
     assert not Todo.objects.exists()  # answered: nobody needs calling back
 
 
-def test_missed_call_is_a_contact_with_one_call_back_to_do(deliver, api) -> None:  # type: ignore[no-untyped-def]
+def test_missed_call_is_a_contact_with_one_call_back_to_do(deliver, api) -> None:
     # Twilio reports the call ringing first: kept, but it records nothing.
     assert deliver("inbound_ringing").status_code == 200
     ringing = InboundReceipt.objects.get()
@@ -221,7 +221,7 @@ def test_missed_call_is_a_contact_with_one_call_back_to_do(deliver, api) -> None
     assert [(t["id"], t["kind"], t["done_at"]) for t in listed] == [(todo.pk, "call_back", None)]
 
 
-def test_the_same_call_is_recorded_once_however_often_twilio_calls_back(deliver) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_call_is_recorded_once_however_often_twilio_calls_back(deliver) -> None:
     deliver("inbound_no_answer")
     # The very same request again (one receipt), then a retry Twilio stamped anew.
     deliver("inbound_no_answer")
@@ -237,7 +237,7 @@ def test_the_same_call_is_recorded_once_however_often_twilio_calls_back(deliver)
     assert retry.message_ids == [Message.objects.get().pk]
 
 
-def test_answered_call_back_settles_the_to_do(deliver) -> None:  # type: ignore[no-untyped-def]
+def test_answered_call_back_settles_the_to_do(deliver) -> None:
     deliver("inbound_no_answer")
     deliver("inbound_completed")  # she got through later the same day
     todo = Todo.objects.get()
@@ -246,7 +246,7 @@ def test_answered_call_back_settles_the_to_do(deliver) -> None:  # type: ignore[
     assert todo.ticket.events.filter(kind=EventKind.TODO, text__startswith="to-do done").exists()
 
 
-def test_outbound_call_is_ours_on_the_customers_open_ticket(deliver) -> None:  # type: ignore[no-untyped-def]
+def test_outbound_call_is_ours_on_the_customers_open_ticket(deliver) -> None:
     deliver("inbound_no_answer")
     ticket = Ticket.objects.get()
 
@@ -273,7 +273,7 @@ def test_outbound_call_is_ours_on_the_customers_open_ticket(deliver) -> None:  #
     assert Message.objects.filter(call_direction="outbound").count() == 1
 
 
-def test_outbound_call_to_a_number_without_open_ticket_opens_nothing(deliver) -> None:  # type: ignore[no-untyped-def]
+def test_outbound_call_to_a_number_without_open_ticket_opens_nothing(deliver) -> None:
     customer_resolve(kind="phone", value="+31612345678")  # known, but nothing open
 
     assert deliver("outbound_api_completed").status_code == 200
@@ -284,7 +284,7 @@ def test_outbound_call_to_a_number_without_open_ticket_opens_nothing(deliver) ->
     assert not Ticket.objects.exists()
 
 
-def test_withheld_number_records_nothing(deliver) -> None:  # type: ignore[no-untyped-def]
+def test_withheld_number_records_nothing(deliver) -> None:
     assert deliver("inbound_anonymous").status_code == 200
     receipt = InboundReceipt.objects.get()
     assert receipt.state == ReceiptState.IGNORED
@@ -292,7 +292,7 @@ def test_withheld_number_records_nothing(deliver) -> None:  # type: ignore[no-un
     assert not Ticket.objects.exists()
 
 
-def test_unreadable_callback_is_kept_as_failed(deliver) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_callback_is_kept_as_failed(deliver) -> None:
     response = deliver("inbound_completed", Direction="sideways")
     assert response.status_code == 200  # signed by Twilio: stored, and the admins see why
     receipt = InboundReceipt.objects.get()
@@ -304,7 +304,7 @@ def test_unreadable_callback_is_kept_as_failed(deliver) -> None:  # type: ignore
 
 
 @pytest.mark.django_db(transaction=True)
-def test_missed_call_reaches_the_ticket_through_a_real_worker(process_on_worker) -> None:  # type: ignore[no-untyped-def]
+def test_missed_call_reaches_the_ticket_through_a_real_worker(process_on_worker) -> None:
     body = _body("inbound_no_answer")
     response = Client().post(URL, body, content_type=FORM, HTTP_X_TWILIO_SIGNATURE=_sign(body))
     assert response.status_code == 200

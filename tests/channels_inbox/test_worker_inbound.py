@@ -16,7 +16,7 @@ SECRET = "anymail:hook-secret-4"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_receipt_is_stored_first_and_processed_by_a_worker(process_on_worker, settings) -> None:  # type: ignore[no-untyped-def]
+def test_receipt_is_stored_first_and_processed_by_a_worker(process_on_worker, settings) -> None:
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
     auth = "Basic " + base64.b64encode(SECRET.encode()).decode()
     response = Client().post(

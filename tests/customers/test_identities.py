@@ -99,7 +99,7 @@ def test_a_number_is_never_split_between_phone_and_whatsapp() -> None:
 
 
 @pytest.mark.django_db
-def test_customer_create_is_all_or_nothing(api) -> None:  # type: ignore[no-untyped-def]
+def test_customer_create_is_all_or_nothing(api) -> None:
     taken = customer_resolve(kind="phone", value="+48512345678").customer
     response = api.post(
         "/api/v1/customers/",

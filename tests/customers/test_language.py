@@ -14,7 +14,7 @@ from customers.language import (
     language_from_tag,
 )
 from customers.models import Customer, LanguageSource
-from customers.services import customer_merge_records, customer_resolve
+from customers.services import customer_merge, customer_resolve
 
 DUTCH = (
     "Goedemiddag, de rits van mijn tent is kapot. Kan ik hem omruilen of krijg ik mijn geld terug?"
@@ -169,7 +169,7 @@ def test_a_merge_keeps_the_stronger_language() -> None:
     customer_language_record(customer=agent_set, language="en", source=LanguageSource.AGENT)
     detected = customer_resolve(kind="email", value="anna.private@example.com").customer
     customer_language_record(customer=detected, language="nl", source=LanguageSource.TEXT)
-    survivor = customer_merge_records(source=agent_set, target=detected)
+    survivor = customer_merge(source=agent_set, target=detected)
     assert _stored(survivor) == ("en", "agent")
 
 
@@ -177,7 +177,7 @@ def test_a_merge_keeps_the_stronger_language() -> None:
 
 
 @pytest.mark.django_db
-def test_agent_corrects_the_language_and_the_api_shows_where_it_came_from(api) -> None:  # type: ignore[no-untyped-def]
+def test_agent_corrects_the_language_and_the_api_shows_where_it_came_from(api) -> None:
     customer = _customer()
     customer_language_record(customer=customer, language="nl", source=LanguageSource.TEXT)
     shown = api.get(f"/api/v1/customers/{customer.pk}/").json()
@@ -195,7 +195,7 @@ def test_agent_corrects_the_language_and_the_api_shows_where_it_came_from(api) -
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("value", ["de", "nederlands", "NL-nl", 7])
-def test_agent_gets_a_400_for_a_language_we_do_not_ship(api, value) -> None:  # type: ignore[no-untyped-def]
+def test_agent_gets_a_400_for_a_language_we_do_not_ship(api, value) -> None:
     customer = _customer()
     response = api.patch(f"/api/v1/customers/{customer.pk}/", {"language": value}, format="json")
     assert response.status_code == 400
@@ -204,7 +204,7 @@ def test_agent_gets_a_400_for_a_language_we_do_not_ship(api, value) -> None:  # 
 
 
 @pytest.mark.django_db
-def test_agent_created_customer_language_counts_as_the_agents(api) -> None:  # type: ignore[no-untyped-def]
+def test_agent_created_customer_language_counts_as_the_agents(api) -> None:
     response = api.post(
         "/api/v1/customers/",
         {"name": "Jan", "language": "nl", "identities": [{"kind": "email", "value": "j@x.nl"}]},

@@ -10,7 +10,7 @@ from tickets.services import message_ingest
 
 
 @pytest.mark.django_db
-def test_merge_moves_everything_and_old_id_resolves(api) -> None:  # type: ignore[no-untyped-def]
+def test_merge_moves_everything_and_old_id_resolves(api) -> None:
     email = message_ingest(
         data=inbound("email", value="piet@example.nl", customer_name="Piet Bakker")
     )
@@ -47,7 +47,7 @@ def test_merge_moves_everything_and_old_id_resolves(api) -> None:  # type: ignor
 
 
 @pytest.mark.django_db
-def test_merge_into_self_or_twice_is_refused(api) -> None:  # type: ignore[no-untyped-def]
+def test_merge_into_self_or_twice_is_refused(api) -> None:
     a = customer_resolve(kind="email", value="a@example.com").customer
     b = customer_resolve(kind="email", value="b@example.com").customer
     assert (
@@ -65,7 +65,7 @@ def test_merge_into_self_or_twice_is_refused(api) -> None:  # type: ignore[no-un
 
 
 @pytest.mark.django_db
-def test_merge_suggestions(api) -> None:  # type: ignore[no-untyped-def]
+def test_merge_suggestions(api) -> None:
     caller = customer_resolve(
         kind="phone", value="+48 512 345 678", name="Kasia Zielińska"
     ).customer

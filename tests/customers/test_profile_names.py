@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _meta(settings):  # type: ignore[no-untyped-def]
+def _meta(settings):
     settings.META_APP_SECRET = APP_SECRET
     settings.META_GRAPH_URL = "https://graph.meta.test/v21.0"
     team = Team.objects.create(name="Social")
@@ -56,7 +56,7 @@ def _meta(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def post(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def post(django_capture_on_commit_callbacks):
     """POST a signed webhook and run what it enqueued after commit, as the worker would."""
 
     def send(name: str, *, profile_name: str | None = None, message_id: str = "") -> None:
@@ -83,7 +83,7 @@ def post(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     return send
 
 
-def _name(api, customer_id: int) -> str:  # type: ignore[no-untyped-def]
+def _name(api, customer_id: int) -> str:
     return str(api.get(f"/api/v1/customers/{customer_id}/").json()["name"])
 
 
@@ -95,7 +95,7 @@ def _missed_call() -> Customer:
     return call_ingest(data=data).ticket.customer
 
 
-def test_whatsapp_profile_names_the_customer_who_called(api, post) -> None:  # type: ignore[no-untyped-def]
+def test_whatsapp_profile_names_the_customer_who_called(api, post) -> None:
     caller = _missed_call()
     assert _name(api, caller.pk) == ""
 
@@ -105,7 +105,7 @@ def test_whatsapp_profile_names_the_customer_who_called(api, post) -> None:  # t
     assert _name(api, caller.pk) == PROFILE_NAME
 
 
-def test_whatsapp_profile_names_a_known_whatsapp_customer_without_name(api, post) -> None:  # type: ignore[no-untyped-def]
+def test_whatsapp_profile_names_a_known_whatsapp_customer_without_name(api, post) -> None:
     known = customer_resolve(kind="whatsapp", value=WA_NUMBER).customer
     assert known.name == ""
     post("whatsapp_text.json")
@@ -114,7 +114,7 @@ def test_whatsapp_profile_names_a_known_whatsapp_customer_without_name(api, post
 
 
 @pytest.mark.parametrize("first_contact", ["phone", "whatsapp"])
-def test_a_name_the_agent_set_is_kept(api, post, first_contact) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_the_agent_set_is_kept(api, post, first_contact) -> None:
     if first_contact == "phone":
         customer = _missed_call()
     else:
@@ -131,7 +131,7 @@ def test_a_name_the_agent_set_is_kept(api, post, first_contact) -> None:  # type
     assert _name(api, customer.pk) == "Sanne de Vries-Bakker"
 
 
-def test_a_blank_profile_name_changes_nothing(api, post) -> None:  # type: ignore[no-untyped-def]
+def test_a_blank_profile_name_changes_nothing(api, post) -> None:
     caller = _missed_call()
     post("whatsapp_text.json", profile_name="   ")
     assert _name(api, caller.pk) == ""
@@ -143,7 +143,7 @@ def test_a_blank_profile_name_changes_nothing(api, post) -> None:  # type: ignor
     ("sample", "kind", "sender"),
     [("messenger_text.json", "facebook", PSID), ("instagram_text.json", "instagram", IG_ID)],
 )
-def test_messenger_and_instagram_name_nobody_and_keep_the_agents_name(  # type: ignore[no-untyped-def]
+def test_messenger_and_instagram_name_nobody_and_keep_the_agents_name(
     api, post, sample, kind, sender
 ) -> None:
     customer = customer_resolve(kind=kind, value=sender).customer

@@ -61,12 +61,12 @@ def _staff_client(django_user_model: Any, username: str, group: str | None) -> t
 
 
 @pytest.fixture
-def agent_staff(django_user_model):  # type: ignore[no-untyped-def]
+def agent_staff(django_user_model):
     return _staff_client(django_user_model, "anna", "Agents")
 
 
 @pytest.fixture
-def manager_staff(django_user_model):  # type: ignore[no-untyped-def]
+def manager_staff(django_user_model):
     return _staff_client(django_user_model, "marieke", "Managers")
 
 
@@ -105,7 +105,7 @@ def _attachment(tmp_path: Any, settings: Any) -> Attachment:
 # --- SLA policies -------------------------------------------------------------------------
 
 
-def test_agent_sees_an_sla_policy_read_only(agent_staff) -> None:  # type: ignore[no-untyped-def]
+def test_agent_sees_an_sla_policy_read_only(agent_staff) -> None:
     _, client = agent_staff
     page = client.get(f"/admin/tickets/slapolicy/{_standard().pk}/change/")
     assert page.status_code == 200
@@ -115,7 +115,7 @@ def test_agent_sees_an_sla_policy_read_only(agent_staff) -> None:  # type: ignor
     assert 'name="first_response_minutes"' not in html
 
 
-def test_agent_cannot_change_an_sla_target(agent_staff) -> None:  # type: ignore[no-untyped-def]
+def test_agent_cannot_change_an_sla_target(agent_staff) -> None:
     _, client = agent_staff
     policy = _standard()
     url = f"/admin/tickets/slapolicy/{policy.pk}/change/"
@@ -131,7 +131,7 @@ def test_agent_cannot_change_an_sla_target(agent_staff) -> None:  # type: ignore
     assert SlaPolicy.objects.filter(pk=policy.pk).exists()
 
 
-def test_manager_changes_an_sla_target_through_the_service(manager_staff) -> None:  # type: ignore[no-untyped-def]
+def test_manager_changes_an_sla_target_through_the_service(manager_staff) -> None:
     _, client = manager_staff
     policy = _standard()
     url = f"/admin/tickets/slapolicy/{policy.pk}/change/"
@@ -146,7 +146,7 @@ def test_manager_changes_an_sla_target_through_the_service(manager_staff) -> Non
 # --- teams and other settings -------------------------------------------------------------
 
 
-def test_agent_cannot_add_or_change_a_team(agent_staff, manager_staff) -> None:  # type: ignore[no-untyped-def]
+def test_agent_cannot_add_or_change_a_team(agent_staff, manager_staff) -> None:
     manager, _ = manager_staff
     _, client = agent_staff
     team = Team.objects.create(name="Support", lead=manager)
@@ -163,7 +163,7 @@ def test_agent_cannot_add_or_change_a_team(agent_staff, manager_staff) -> None: 
 
 
 @pytest.mark.parametrize("label", SETTINGS_MODELS)
-def test_settings_are_for_managers_only(label, agent_staff, manager_staff) -> None:  # type: ignore[no-untyped-def]
+def test_settings_are_for_managers_only(label, agent_staff, manager_staff) -> None:
     if not _registered(label):
         pytest.skip(f"{label} has no admin yet")
     app, model = label.split(".")
@@ -177,7 +177,7 @@ def test_settings_are_for_managers_only(label, agent_staff, manager_staff) -> No
         assert manager.get(add).status_code == 200
 
 
-def test_agent_cannot_change_survey_settings(agent_staff, manager_staff) -> None:  # type: ignore[no-untyped-def]
+def test_agent_cannot_change_survey_settings(agent_staff, manager_staff) -> None:
     from surveys.models import SurveySettings
 
     _, agent = agent_staff
@@ -189,7 +189,7 @@ def test_agent_cannot_change_survey_settings(agent_staff, manager_staff) -> None
     assert 'name="_save"' in manager.get(url).content.decode()
 
 
-def test_agents_do_not_see_channel_secrets(agent_staff) -> None:  # type: ignore[no-untyped-def]
+def test_agents_do_not_see_channel_secrets(agent_staff) -> None:
     """A read-only admin page prints every field: the IMAP password and the page token
     would be on it. Agents do not get these pages at all."""
     _, client = agent_staff
@@ -197,7 +197,7 @@ def test_agents_do_not_see_channel_secrets(agent_staff) -> None:  # type: ignore
         assert client.get(f"/admin/channels_inbox/{model}/").status_code == 403, model
 
 
-def test_agent_reads_tickets_customers_and_messages(agent_staff) -> None:  # type: ignore[no-untyped-def]
+def test_agent_reads_tickets_customers_and_messages(agent_staff) -> None:
     _, client = agent_staff
     message = message_ingest(data=inbound("email", subject="Where is it")).message
     for path in (
@@ -220,13 +220,13 @@ def test_agent_reads_tickets_customers_and_messages(agent_staff) -> None:  # typ
     assert message.ticket.subject == "Where is it"
 
 
-def test_staff_without_a_role_gets_nothing(django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_staff_without_a_role_gets_nothing(django_user_model) -> None:
     _, client = _staff_client(django_user_model, "temp", None)
     assert client.get("/admin/tickets/ticket/").status_code == 403
     assert client.get("/admin/tickets/slapolicy/").status_code == 403
 
 
-def test_managers_manage_every_helpdesk_model(manager_staff) -> None:  # type: ignore[no-untyped-def]
+def test_managers_manage_every_helpdesk_model(manager_staff) -> None:
     """What the README promises: every registered model of the four apps, model permissions
     or not (the demo's Managers group only had them for customers and tickets)."""
     manager, client = manager_staff
@@ -243,7 +243,7 @@ def test_managers_manage_every_helpdesk_model(manager_staff) -> None:  # type: i
 # --- attachments --------------------------------------------------------------------------
 
 
-def test_agent_cannot_replace_an_attachment_file(agent_staff, tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+def test_agent_cannot_replace_an_attachment_file(agent_staff, tmp_path, settings) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     _, client = agent_staff
@@ -268,7 +268,7 @@ def test_agent_cannot_replace_an_attachment_file(agent_staff, tmp_path, settings
 
 def test_admin_links_attachments_to_the_authorised_download(
     manager_staff, tmp_path, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """`/media/` is not served; the download endpoint checks the role and sandboxes."""
     _, client = manager_staff
     attachment = _attachment(tmp_path, settings)
@@ -289,7 +289,7 @@ def test_admin_links_attachments_to_the_authorised_download(
 
 
 @pytest.mark.parametrize("who", ["agent", "manager", "superuser"])
-def test_notifications_list_only_ones_own(who, agent_staff, manager_staff, admin_user) -> None:  # type: ignore[no-untyped-def]
+def test_notifications_list_only_ones_own(who, agent_staff, manager_staff, admin_user) -> None:
     agent, agent_client = agent_staff
     manager, manager_client = manager_staff
     admin_client = Client()

@@ -24,7 +24,7 @@ TOKEN_URL = "/api/v1/auth/token/"
 
 
 @pytest.fixture(autouse=True)
-def _quick_hasher(request, settings):  # type: ignore[no-untyped-def]
+def _quick_hasher(request, settings):
     """In-process tests hash with MD5 (each PBKDF2 check costs ~0.8 s); the live-server burst
     keeps the real hasher, whose cost is the point of that test."""
     if "asgi_server" not in request.fixturenames:
@@ -32,7 +32,7 @@ def _quick_hasher(request, settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def anna(django_user_model):  # type: ignore[no-untyped-def]
+def anna(django_user_model):
     user = django_user_model.objects.create_user(username="anna", password="pw-anna-right")
     user.groups.add(Group.objects.get_or_create(name="Agents")[0])
     return user
@@ -115,14 +115,14 @@ def _token(client: APIClient, username: str, password: str, **extra: Any) -> Any
 
 
 @pytest.mark.django_db
-def test_the_right_password_still_signs_in(anna) -> None:  # type: ignore[no-untyped-def]
+def test_the_right_password_still_signs_in(anna) -> None:
     response = _token(APIClient(), "anna", "pw-anna-right")
     assert response.status_code == 200
     assert response.json() == {"token": Token.objects.get(user=anna).key}
 
 
 @pytest.mark.django_db
-def test_six_wrong_passwords_lock_the_account_even_for_the_right_one(anna) -> None:  # type: ignore[no-untyped-def]
+def test_six_wrong_passwords_lock_the_account_even_for_the_right_one(anna) -> None:
     client = APIClient()
     statuses = [_token(client, "anna", f"wrong-{i}").status_code for i in range(6)]
     # Four plain refusals; the fifth failure reaches the limit and locks.
@@ -138,7 +138,7 @@ def test_six_wrong_passwords_lock_the_account_even_for_the_right_one(anna) -> No
 
 
 @pytest.mark.django_db
-def test_json_sign_in_is_counted_too(anna) -> None:  # type: ignore[no-untyped-def]
+def test_json_sign_in_is_counted_too(anna) -> None:
     client = APIClient()
     for i in range(5):
         client.post(TOKEN_URL, {"username": "anna", "password": f"x{i}"}, format="json")
@@ -149,7 +149,7 @@ def test_json_sign_in_is_counted_too(anna) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.django_db
-def test_the_lock_ends_after_the_cool_off(anna, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_lock_ends_after_the_cool_off(anna, settings) -> None:
     from datetime import timedelta
 
     settings.AXES_COOLOFF_TIME = timedelta(seconds=2)
@@ -164,7 +164,7 @@ def test_the_lock_ends_after_the_cool_off(anna, settings) -> None:  # type: igno
 
 
 @pytest.mark.django_db
-def test_the_lock_is_per_account_and_address(anna, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_the_lock_is_per_account_and_address(anna, django_user_model) -> None:
     django_user_model.objects.create_user(username="piotr", password="pw-piotr-right")
     attacker = APIClient(REMOTE_ADDR="203.0.113.9")
     for i in range(6):
@@ -175,7 +175,7 @@ def test_the_lock_is_per_account_and_address(anna, django_user_model) -> None:  
 
 
 @pytest.mark.django_db
-def test_many_accounts_from_one_address_lock_the_address(anna, settings) -> None:  # type: ignore[no-untyped-def]
+def test_many_accounts_from_one_address_lock_the_address(anna, settings) -> None:
     settings.AXES_IP_FAILURE_LIMIT = 8
     attacker = APIClient(REMOTE_ADDR="203.0.113.10")
     # Spraying: every guess a different account, so no account reaches its own limit.
@@ -187,7 +187,7 @@ def test_many_accounts_from_one_address_lock_the_address(anna, settings) -> None
 
 
 @pytest.mark.django_db
-def test_a_forged_forwarded_for_does_not_dodge_the_lock(anna) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_forwarded_for_does_not_dodge_the_lock(anna) -> None:
     client = APIClient()
     for i in range(6):
         _token(client, "anna", f"wrong-{i}", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
@@ -199,7 +199,7 @@ def test_a_forged_forwarded_for_does_not_dodge_the_lock(anna) -> None:  # type: 
 
 
 @pytest.mark.django_db
-def test_admin_login_locks_after_five_wrong_passwords(django_user_model, settings) -> None:  # type: ignore[no-untyped-def]
+def test_admin_login_locks_after_five_wrong_passwords(django_user_model, settings) -> None:
     from datetime import timedelta
 
     settings.AXES_COOLOFF_TIME = timedelta(seconds=2)
@@ -232,7 +232,7 @@ def test_admin_login_locks_after_five_wrong_passwords(django_user_model, setting
 
 
 @pytest.mark.django_db
-def test_anonymous_requests_beyond_the_anon_rate_get_429(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_requests_beyond_the_anon_rate_get_429(monkeypatch) -> None:
     # DRF copies the rates into the throttle class when it is imported; change them there.
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "3/min")
     client = Client()
@@ -243,7 +243,7 @@ def test_anonymous_requests_beyond_the_anon_rate_get_429(monkeypatch) -> None:  
 
 
 @pytest.mark.django_db
-def test_the_token_endpoint_has_its_own_rate(anna, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_token_endpoint_has_its_own_rate(anna, monkeypatch) -> None:
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "auth_token", "2/min")
     client = APIClient()
     assert _token(client, "anna", "pw-anna-right").status_code == 200
@@ -254,7 +254,7 @@ def test_the_token_endpoint_has_its_own_rate(anna, monkeypatch) -> None:  # type
 
 
 @pytest.mark.django_db
-def test_signed_in_requests_beyond_the_user_rate_get_429(api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_signed_in_requests_beyond_the_user_rate_get_429(api, monkeypatch) -> None:
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "user", "2/min")
     statuses = [api.get("/api/v1/teams/").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]

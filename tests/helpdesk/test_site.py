@@ -26,7 +26,7 @@ def test_healthz_says_which_store_is_down() -> None:
 
 
 @pytest.mark.django_db
-def test_openapi_schema_and_docs(admin_client) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_schema_and_docs(admin_client) -> None:
     schema = admin_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     body = schema.json()
@@ -57,7 +57,7 @@ def test_every_model_has_an_admin() -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
-def test_manager_can_use_admin(model, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_manager_can_use_admin(model, django_user_model) -> None:
     from django.contrib.auth.models import Group, Permission
 
     manager = django_user_model.objects.create_user(
@@ -97,7 +97,7 @@ def test_home_page_speaks_the_visitors_language(language: str, heading: str) -> 
 
 
 @pytest.mark.django_db
-def test_admin_ticket_edits_land_on_the_timeline(admin_client, admin_user) -> None:  # type: ignore[no-untyped-def]
+def test_admin_ticket_edits_land_on_the_timeline(admin_client, admin_user) -> None:
     from tests.factories import inbound
     from tickets.models import EventKind, Ticket
     from tickets.services import message_ingest

@@ -23,21 +23,21 @@ TOKEN_URL = "/api/v1/auth/token/"
 
 
 @pytest.fixture(autouse=True)
-def _quick_hasher(request, settings):  # type: ignore[no-untyped-def]
+def _quick_hasher(request, settings):
     """MD5 in-process (PBKDF2 costs ~0.8 s a check); the live server keeps its own hasher."""
     if "asgi_server" not in request.fixturenames:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
-def anna(django_user_model):  # type: ignore[no-untyped-def]
+def anna(django_user_model):
     user = django_user_model.objects.create_user(username="anna", password="pw-anna-old")
     user.groups.add(Group.objects.get_or_create(name="Agents")[0])
     return user
 
 
 @pytest.fixture
-def boss(django_user_model):  # type: ignore[no-untyped-def]
+def boss(django_user_model):
     return django_user_model.objects.create_superuser(
         username="boss", password="pw-boss-1", email="boss@shop.test"
     )
@@ -54,13 +54,13 @@ def _status_with(token: str) -> tuple[int, Any]:
     return response.status_code, response.json()
 
 
-def test_the_same_token_until_something_changes(anna) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_token_until_something_changes(anna) -> None:
     first = _sign_in("pw-anna-old")
     assert _sign_in("pw-anna-old") == first
     assert _status_with(first)[0] == 200
 
 
-def test_a_password_change_in_the_admin_revokes_the_token(anna, boss) -> None:  # type: ignore[no-untyped-def]
+def test_a_password_change_in_the_admin_revokes_the_token(anna, boss) -> None:
     old = _sign_in("pw-anna-old")
     admin = Client()
     admin.force_login(boss)
@@ -84,7 +84,7 @@ def test_a_password_change_in_the_admin_revokes_the_token(anna, boss) -> None:  
     )
 
 
-def test_set_password_and_save_revokes_the_token(anna) -> None:  # type: ignore[no-untyped-def]
+def test_set_password_and_save_revokes_the_token(anna) -> None:
     old = _sign_in("pw-anna-old")
     anna.set_password("Another-pass-77")
     anna.save()
@@ -92,14 +92,14 @@ def test_set_password_and_save_revokes_the_token(anna) -> None:  # type: ignore[
     assert _sign_in("Another-pass-77") != old
 
 
-def test_changepassword_command_revokes_the_token(anna, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_changepassword_command_revokes_the_token(anna, monkeypatch) -> None:
     old = _sign_in("pw-anna-old")
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "Command-pass-99")
     call_command("changepassword", "anna")
     assert _status_with(old)[0] == 401
 
 
-def test_saving_other_fields_keeps_the_token(anna) -> None:  # type: ignore[no-untyped-def]
+def test_saving_other_fields_keeps_the_token(anna) -> None:
     token = _sign_in("pw-anna-old")
     anna.first_name = "Anna"
     anna.save()
@@ -107,7 +107,7 @@ def test_saving_other_fields_keeps_the_token(anna) -> None:  # type: ignore[no-u
     assert _status_with(token)[0] == 200
 
 
-def test_deactivation_revokes_the_token_and_ends_the_session(anna) -> None:  # type: ignore[no-untyped-def]
+def test_deactivation_revokes_the_token_and_ends_the_session(anna) -> None:
     token = _sign_in("pw-anna-old")
     browser = Client()
     assert browser.login(username="anna", password="pw-anna-old")
@@ -125,7 +125,7 @@ def test_deactivation_revokes_the_token_and_ends_the_session(anna) -> None:  # t
     )
 
 
-def test_a_password_change_ends_other_sessions(anna) -> None:  # type: ignore[no-untyped-def]
+def test_a_password_change_ends_other_sessions(anna) -> None:
     browser = Client()
     assert browser.login(username="anna", password="pw-anna-old")
     anna.set_password("Another-pass-77")
@@ -133,7 +133,7 @@ def test_a_password_change_ends_other_sessions(anna) -> None:  # type: ignore[no
     assert browser.get("/api/v1/teams/").status_code in {401, 403}
 
 
-def test_an_expired_token_answers_401_and_sign_in_issues_a_new_one(anna, settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_token_answers_401_and_sign_in_issues_a_new_one(anna, settings) -> None:
     settings.HELPDESK_API_TOKEN_TTL_HOURS = 720
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as clock:
@@ -152,7 +152,7 @@ def test_an_expired_token_answers_401_and_sign_in_issues_a_new_one(anna, setting
         assert _status_with(new)[0] == 200
 
 
-def test_sign_in_replaces_a_token_that_expired_unused(anna) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_replaces_a_token_that_expired_unused(anna) -> None:
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as clock:
         old = _sign_in("pw-anna-old")
@@ -162,7 +162,7 @@ def test_sign_in_replaces_a_token_that_expired_unused(anna) -> None:  # type: ig
         assert _status_with(new)[0] == 200
 
 
-def test_a_ttl_of_zero_never_expires(anna, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_ttl_of_zero_never_expires(anna, settings) -> None:
     settings.HELPDESK_API_TOKEN_TTL_HOURS = 0
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as clock:

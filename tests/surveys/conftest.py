@@ -19,14 +19,14 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock():  # type: ignore[no-untyped-def]
+def clock():
     """Time stands still unless a test moves it (`clock.move_to`)."""
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def lead(django_user_model):  # type: ignore[no-untyped-def]
+def lead(django_user_model):
     user = django_user_model.objects.create_user(
         username="lead1", password="pw-lead-1", email="lead@shop.test", first_name="Lea"
     )
@@ -35,7 +35,7 @@ def lead(django_user_model):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def manager(django_user_model):  # type: ignore[no-untyped-def]
+def manager(django_user_model):
     from rest_framework.test import APIClient
 
     user = django_user_model.objects.create_user(username="boss", password="pw-boss-1")
@@ -46,12 +46,12 @@ def manager(django_user_model):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def team(lead):  # type: ignore[no-untyped-def]
+def team(lead):
     return Team.objects.create(name="Support", lead=lead)
 
 
 @pytest.fixture
-def solve(agent, team):  # type: ignore[no-untyped-def]
+def solve(agent, team):
     """A customer writes (email by default), the agent handles it and solves it."""
 
     def make(value: str = "eva@example.com", channel: str = "email", **kwargs: Any) -> Ticket:
@@ -83,9 +83,9 @@ def set_language(ticket: Ticket, language: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _site(settings):  # type: ignore[no-untyped-def]
+def _site(settings):
     settings.SITE_URL = "http://testserver"
 
 
-def later(clock, **delta: float) -> None:  # type: ignore[no-untyped-def]
+def later(clock, **delta: float) -> None:
     clock.move_to(datetime.now(tz=UTC) + timedelta(**delta))

@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_pages_open(admin_client, clock, solve) -> None:  # type: ignore[no-untyped-def]
+def test_admin_pages_open(admin_client, clock, solve) -> None:
     from tests.surveys.conftest import sweep
 
     solve()

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
     ],
     ids=["dutch", "polish", "too-short"],
 )
-def test_survey_in_the_language_the_customer_wrote_in(  # type: ignore[no-untyped-def]
+def test_survey_in_the_language_the_customer_wrote_in(
     clock, solve, body_text, subject, question
 ) -> None:
     solve(body_text=body_text)

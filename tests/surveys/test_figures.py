@@ -37,7 +37,7 @@ def test_nps_by_hand() -> None:
     assert nps_score([]) is None
 
 
-def _answered(*, customer, channel, rating, agent, team, when, nps=None):  # type: ignore[no-untyped-def]
+def _answered(*, customer, channel, rating, agent, team, when, nps=None):
     ticket = Ticket.objects.create(
         customer=customer, channel=channel, status="solved", assignee=agent, team=team
     )
@@ -72,7 +72,7 @@ def _answered(*, customer, channel, rating, agent, team, when, nps=None):  # typ
 
 def test_stats_api_matches_hand_figures(
     api, agent, django_user_model, django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     other = django_user_model.objects.create_user(username="agent2", first_name="Bo")
     other.groups.add(Group.objects.get_or_create(name="Agents")[0])
     team = Team.objects.create(name="Billing")
@@ -142,7 +142,7 @@ def test_stats_api_matches_hand_figures(
     assert api.get("/api/v1/surveys/stats/?from=yesterday").status_code == 400
 
 
-def test_settings_api_agents_read_managers_write(api, manager) -> None:  # type: ignore[no-untyped-def]
+def test_settings_api_agents_read_managers_write(api, manager) -> None:
     data = api.get("/api/v1/surveys/settings/").json()
     assert data["throttle_days"] == 7
     assert data["nps_interval_days"] == 90

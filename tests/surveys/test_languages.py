@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
         ("", "How did we do?", "How satisfied are you", "Very satisfied", "30 days"),
     ],
 )
-def test_email_and_page_in_the_customers_language(  # type: ignore[no-untyped-def]
+def test_email_and_page_in_the_customers_language(
     clock, solve, language, subject, question, label, days
 ) -> None:
     ticket = solve()
@@ -39,7 +39,7 @@ def test_email_and_page_in_the_customers_language(  # type: ignore[no-untyped-de
     assert label in page
 
 
-def test_a_managers_wording_replaces_the_default(clock, solve) -> None:  # type: ignore[no-untyped-def]
+def test_a_managers_wording_replaces_the_default(clock, solve) -> None:
     survey_settings_update(wordings=[{"language": "nl", "question": "Was u blij met ons?"}])
     ticket = solve()
     set_language(ticket, "nl")

@@ -39,19 +39,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _meta(settings):  # type: ignore[no-untyped-def]
+def _meta(settings):
     settings.META_APP_SECRET = APP_SECRET
     settings.META_GRAPH_URL = GRAPH
 
 
 @pytest.fixture
-def clock():  # type: ignore[no-untyped-def]
+def clock():
     with time_machine.travel(SAMPLE_TIME, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def accounts(lead):  # type: ignore[no-untyped-def]
+def accounts(lead):
     team = Team.objects.create(name="Social", lead=lead)
     for platform, external_id in (("facebook", PAGE_ID), ("whatsapp", WA_NUMBER_ID)):
         SocialAccount.objects.create(
@@ -65,14 +65,14 @@ def accounts(lead):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def graph():  # type: ignore[no-untyped-def]
+def graph():
     with respx.mock(base_url=GRAPH, assert_all_called=False) as mock:
         yield mock
 
 
 @pytest.fixture
-def post(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-    def send(body: bytes):  # type: ignore[no-untyped-def]
+def post(django_capture_on_commit_callbacks):
+    def send(body: bytes):
         signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
         with django_capture_on_commit_callbacks(execute=True):
             return Client().post(
@@ -86,7 +86,7 @@ def post(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def beat(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def beat(django_capture_on_commit_callbacks):
     """Both sweeps, and what they enqueue after commit (the outbox send), inline."""
 
     def run() -> None:
@@ -108,7 +108,7 @@ def solve_only_ticket(agent: Any, team: Team) -> Ticket:
     return ticket_set_status(ticket=ticket, status="solved", by=agent)
 
 
-def test_messenger_survey_buttons_and_the_answer_coming_back(  # type: ignore[no-untyped-def]
+def test_messenger_survey_buttons_and_the_answer_coming_back(
     clock, accounts, graph, post, beat, agent, lead
 ) -> None:
     ids = itertools.count(1)
@@ -162,7 +162,7 @@ def test_messenger_survey_buttons_and_the_answer_coming_back(  # type: ignore[no
     assert route.call_count == 2
 
 
-def test_a_survey_payload_from_someone_else_is_not_an_answer(  # type: ignore[no-untyped-def]
+def test_a_survey_payload_from_someone_else_is_not_an_answer(
     clock, accounts, graph, post, beat, agent
 ) -> None:
     route = graph.post(f"/{PAGE_ID}/messages").respond(200, json={"message_id": "m_s"})
@@ -179,7 +179,7 @@ def test_a_survey_payload_from_someone_else_is_not_an_answer(  # type: ignore[no
     assert SurveyAnswer.objects.count() == 0
 
 
-def test_whatsapp_survey_is_a_list_and_the_reply_records_the_answer(  # type: ignore[no-untyped-def]
+def test_whatsapp_survey_is_a_list_and_the_reply_records_the_answer(
     clock, accounts, graph, post, beat, agent
 ) -> None:
     ids = itertools.count(1)

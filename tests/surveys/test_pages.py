@@ -16,10 +16,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sent(clock, solve):  # type: ignore[no-untyped-def]
+def sent(clock, solve):
     """A solved ticket whose survey email went out; returns (ticket, {rating: path})."""
 
-    def make(**kwargs) -> tuple[Ticket, dict[int, str]]:  # type: ignore[no-untyped-def]
+    def make(**kwargs) -> tuple[Ticket, dict[int, str]]:
         before = len(mail.outbox)
         ticket = solve(**kwargs)
         sweep()
@@ -32,7 +32,7 @@ def sent(clock, solve):  # type: ignore[no-untyped-def]
     return make
 
 
-def test_get_records_nothing_and_post_records_without_login(sent) -> None:  # type: ignore[no-untyped-def]
+def test_get_records_nothing_and_post_records_without_login(sent) -> None:
     ticket, links = sent()
     client = Client()
     # A scanner opening every link, twice.
@@ -62,7 +62,7 @@ def test_get_records_nothing_and_post_records_without_login(sent) -> None:  # ty
     assert ticket.status == "solved"
 
 
-def test_tampered_link_gets_a_clear_page_and_records_nothing(sent) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_link_gets_a_clear_page_and_records_nothing(sent) -> None:
     _ticket, links = sent()
     token = links[5].split("/")[3]
     forged = links[5].replace(token, token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb"))
@@ -74,7 +74,7 @@ def test_tampered_link_gets_a_clear_page_and_records_nothing(sent) -> None:  # t
     assert SurveyAnswer.objects.count() == 0
 
 
-def test_expired_link_gets_a_clear_page_and_records_nothing(sent, clock) -> None:  # type: ignore[no-untyped-def]
+def test_expired_link_gets_a_clear_page_and_records_nothing(sent, clock) -> None:
     _ticket, links = sent()
     later(clock, days=31)
     for method in ("get", "post"):
@@ -84,7 +84,7 @@ def test_expired_link_gets_a_clear_page_and_records_nothing(sent, clock) -> None
     assert SurveyAnswer.objects.count() == 0
 
 
-def test_double_submit_records_one_answer(sent) -> None:  # type: ignore[no-untyped-def]
+def test_double_submit_records_one_answer(sent) -> None:
     ticket, links = sent()
     client = Client()
     for _ in range(3):
@@ -93,7 +93,7 @@ def test_double_submit_records_one_answer(sent) -> None:  # type: ignore[no-unty
     assert ticket.events.filter(kind=EventKind.SURVEY, text__startswith="customer").count() == 1
 
 
-def test_change_within_the_window_then_final(sent, clock) -> None:  # type: ignore[no-untyped-def]
+def test_change_within_the_window_then_final(sent, clock) -> None:
     ticket, links = sent()
     client = Client()
     assert client.post(links[3], {"rating": "3"}).status_code == 302
@@ -113,7 +113,7 @@ def test_change_within_the_window_then_final(sent, clock) -> None:  # type: igno
     assert b"final" in client.get(links[5]).content
 
 
-def test_one_star_opens_a_recovery_until_acknowledged(sent, api, lead) -> None:  # type: ignore[no-untyped-def]
+def test_one_star_opens_a_recovery_until_acknowledged(sent, api, lead) -> None:
     ticket, links = sent()
     response = Client().post(links[1], {"rating": "1", "comment": "Nobody listened"})
     assert response.status_code == 302
@@ -139,7 +139,7 @@ def test_one_star_opens_a_recovery_until_acknowledged(sent, api, lead) -> None: 
     assert ticket.events.filter(text__contains="acknowledged").count() == 1
 
 
-def test_recoveries_list_has_constant_queries(sent, api, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_recoveries_list_has_constant_queries(sent, api, django_assert_num_queries) -> None:
     for n in range(3):
         _ticket, links = sent(value=f"c{n}@example.com")
         Client().post(links[2], {"rating": "2"})
@@ -149,14 +149,14 @@ def test_recoveries_list_has_constant_queries(sent, api, django_assert_num_queri
     assert len(rows) == 3
 
 
-def test_a_good_rating_opens_no_recovery(sent) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_rating_opens_no_recovery(sent) -> None:
     ticket, links = sent()
     Client().post(links[5], {"rating": "5"})
     assert not ticket.messages.filter(direction=Direction.NOTE).exists()
     assert not Notification.objects.exists()
 
 
-def test_nps_follows_a_csat_answer_at_most_every_90_days(sent, clock) -> None:  # type: ignore[no-untyped-def]
+def test_nps_follows_a_csat_answer_at_most_every_90_days(sent, clock) -> None:
     _ticket, links = sent()
     client = Client()
     thanks = client.get(client.post(links[5], {"rating": "5"})["Location"])

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def links(clock, solve) -> dict[int, str]:  # type: ignore[no-untyped-def]
+def links(clock, solve) -> dict[int, str]:
     """The rating links of a solved ticket's survey email, by rating."""
     solve()
     sweep()
@@ -25,7 +25,7 @@ def links(clock, solve) -> dict[int, str]:  # type: ignore[no-untyped-def]
     return {int(path.rstrip("/").rsplit("/", 1)[1]): path for path in paths}
 
 
-def test_rating_change_without_comment_keeps_the_comment(links, clock) -> None:  # type: ignore[no-untyped-def]
+def test_rating_change_without_comment_keeps_the_comment(links, clock) -> None:
     client = Client()
     response = client.post(links[2], {"rating": "2", "comment": "Waited three days"})
     assert response.status_code == 302
@@ -41,7 +41,7 @@ def test_rating_change_without_comment_keeps_the_comment(links, clock) -> None: 
     assert event.text == "customer changed the rating 2/5 → 4/5: Waited three days"
 
 
-def test_rating_change_without_the_comment_field_keeps_the_comment(links, clock) -> None:  # type: ignore[no-untyped-def]
+def test_rating_change_without_the_comment_field_keeps_the_comment(links, clock) -> None:
     client = Client()
     client.post(links[5], {"rating": "5", "comment": "Lovely"})
     later(clock, minutes=1)
@@ -52,7 +52,7 @@ def test_rating_change_without_the_comment_field_keeps_the_comment(links, clock)
     assert (answer.rating, answer.comment) == (3, "Lovely")
 
 
-def test_rating_change_with_a_new_comment_replaces_it(links, clock) -> None:  # type: ignore[no-untyped-def]
+def test_rating_change_with_a_new_comment_replaces_it(links, clock) -> None:
     client = Client()
     client.post(links[2], {"rating": "2", "comment": "Slow"})
     later(clock, minutes=1)
@@ -63,7 +63,7 @@ def test_rating_change_with_a_new_comment_replaces_it(links, clock) -> None:  # 
     assert (answer.rating, answer.comment) == (4, "Fixed after all")
 
 
-def test_same_rating_with_empty_comment_changes_nothing(links, clock) -> None:  # type: ignore[no-untyped-def]
+def test_same_rating_with_empty_comment_changes_nothing(links, clock) -> None:
     client = Client()
     client.post(links[4], {"rating": "4", "comment": "Good"})
     later(clock, minutes=1)

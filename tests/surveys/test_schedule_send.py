@@ -19,7 +19,7 @@ from tickets.services import message_ingest, ticket_merge, ticket_set_status, ti
 pytestmark = pytest.mark.django_db
 
 
-def test_survey_goes_out_after_the_delay_and_not_before(clock, solve) -> None:  # type: ignore[no-untyped-def]
+def test_survey_goes_out_after_the_delay_and_not_before(clock, solve) -> None:
     ticket = solve()
     sweep()
     survey = survey_of(ticket)
@@ -58,7 +58,7 @@ def test_survey_goes_out_after_the_delay_and_not_before(clock, solve) -> None:  
     assert not Message.objects.filter(ticket=ticket, direction="outbound").exists()
 
 
-def test_reopened_before_sending_cancels_and_a_new_solve_rearms_it(clock, solve, agent) -> None:  # type: ignore[no-untyped-def]
+def test_reopened_before_sending_cancels_and_a_new_solve_rearms_it(clock, solve, agent) -> None:
     ticket = solve(thread_key="<order-1@example.com>")
     sweep()
     later(clock, hours=3)
@@ -89,7 +89,7 @@ def test_reopened_before_sending_cancels_and_a_new_solve_rearms_it(clock, solve,
     assert survey_of(ticket).state == SurveyState.SENT
 
 
-def test_reopened_and_solved_again_before_sending_moves_the_send_time(clock, solve, agent) -> None:  # type: ignore[no-untyped-def]
+def test_reopened_and_solved_again_before_sending_moves_the_send_time(clock, solve, agent) -> None:
     ticket = solve()
     sweep()
     later(clock, hours=20)
@@ -105,7 +105,7 @@ def test_reopened_and_solved_again_before_sending_moves_the_send_time(clock, sol
     assert len(mail.outbox) == 1
 
 
-def test_a_second_solved_ticket_within_7_days_gets_no_survey(clock, solve) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_solved_ticket_within_7_days_gets_no_survey(clock, solve) -> None:
     first = solve(subject="Order 1")
     sweep()
     later(clock, hours=24)
@@ -135,7 +135,7 @@ def test_a_second_solved_ticket_within_7_days_gets_no_survey(clock, solve) -> No
     assert len(mail.outbox) == 2
 
 
-def test_no_survey_for_spam_or_merged_tickets(clock, solve, agent) -> None:  # type: ignore[no-untyped-def]
+def test_no_survey_for_spam_or_merged_tickets(clock, solve, agent) -> None:
     spam = solve(value="spam@example.com")
     ticket_set_tags(ticket=spam, tags=["spam"], by=agent)
     source = solve(value="bob@example.com")
@@ -153,7 +153,7 @@ def test_no_survey_for_spam_or_merged_tickets(clock, solve, agent) -> None:  # t
     assert [m.to for m in mail.outbox] == [["bob@example.com"]]
 
 
-def test_channel_switched_off_sends_nothing(clock, solve, manager) -> None:  # type: ignore[no-untyped-def]
+def test_channel_switched_off_sends_nothing(clock, solve, manager) -> None:
     response = manager.patch(
         "/api/v1/surveys/settings/",
         {"channels": [{"channel": "email", "enabled": False}]},
@@ -169,7 +169,7 @@ def test_channel_switched_off_sends_nothing(clock, solve, manager) -> None:  # t
     assert (survey.state, survey.cancel_reason) == ("cancelled", "disabled")
 
 
-def test_chat_ticket_goes_out_after_one_hour_by_email(clock, solve) -> None:  # type: ignore[no-untyped-def]
+def test_chat_ticket_goes_out_after_one_hour_by_email(clock, solve) -> None:
     ticket = solve(channel="chat", kind="chat", value="visitor-7")
     identity_add(customer=ticket.customer, kind="email", value="visitor7@example.com")
     sweep()
@@ -181,7 +181,7 @@ def test_chat_ticket_goes_out_after_one_hour_by_email(clock, solve) -> None:  # 
     assert [m.to for m in mail.outbox] == [["visitor7@example.com"]]
 
 
-def test_a_customer_we_cannot_reach_is_cancelled_not_retried(clock, solve) -> None:  # type: ignore[no-untyped-def]
+def test_a_customer_we_cannot_reach_is_cancelled_not_retried(clock, solve) -> None:
     ticket = solve(channel="phone", value="+31201234567")
     sweep()
     later(clock, days=1)
@@ -190,7 +190,7 @@ def test_a_customer_we_cannot_reach_is_cancelled_not_retried(clock, solve) -> No
     assert (survey.state, survey.cancel_reason) == ("cancelled", "unreachable")
 
 
-def test_two_sweepers_never_claim_the_same_row(clock, solve) -> None:  # type: ignore[no-untyped-def]
+def test_two_sweepers_never_claim_the_same_row(clock, solve) -> None:
     solve()
     sweep()
     later(clock, days=1)

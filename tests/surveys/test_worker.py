@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from surveys.models import Survey, SurveyState
 from tests.factories import inbound
+from tests.waiting import wait_until
 from tickets.services import message_ingest, ticket_set_status
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sweeps_send_a_due_survey_through_a_worker(worker, agent) -> None:  # type: ignore[no-untyped-def]
+def test_sweeps_send_a_due_survey_through_a_worker(worker, agent) -> None:
     from helpdesk.celery import app
 
     queue, log = worker
@@ -29,14 +30,16 @@ def test_sweeps_send_a_due_survey_through_a_worker(worker, agent) -> None:  # ty
     def run(task: str) -> None:
         app.send_task(task, queue=queue)
 
-    def wait_for(state: str) -> Survey | None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+    def wait_for(state: str) -> Survey:
+        def survey_in_state() -> Survey | None:
             survey = Survey.objects.filter(ticket=ticket).first()
-            if survey is not None and survey.state == state:
-                return survey
-            time.sleep(0.2)
-        return None
+            return survey if survey is not None and survey.state == state else None
+
+        return wait_until(
+            survey_in_state,
+            timeout=30,
+            message=lambda: f"a {state} survey; worker log:\n{log.read_text()}",
+        )
 
     run("surveys.schedule_sweep")
     assert wait_for(SurveyState.SCHEDULED) is not None, log.read_text()

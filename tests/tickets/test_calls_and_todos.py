@@ -14,11 +14,11 @@ from tickets.services import TicketError, message_ingest, todo_add, todo_done
 pytestmark = pytest.mark.django_db
 
 
-def _call(api, **fields):  # type: ignore[no-untyped-def]
+def _call(api, **fields):
     return api.post("/api/v1/calls/", fields, format="json")
 
 
-def test_agent_logs_an_inbound_call_as_a_new_ticket(api, agent) -> None:  # type: ignore[no-untyped-def]
+def test_agent_logs_an_inbound_call_as_a_new_ticket(api, agent) -> None:
     response = _call(
         api,
         phone="06 12345678",
@@ -45,7 +45,7 @@ def test_agent_logs_an_inbound_call_as_a_new_ticket(api, agent) -> None:  # type
     assert not Todo.objects.exists()
 
 
-def test_logged_inbound_call_joins_the_customers_open_ticket(api) -> None:  # type: ignore[no-untyped-def]
+def test_logged_inbound_call_joins_the_customers_open_ticket(api) -> None:
     email = message_ingest(data=inbound("email", value="eva@example.com")).ticket
     identity_add(customer=email.customer, kind="phone", value="+31 6 1234 5678")
 
@@ -61,7 +61,7 @@ def test_logged_inbound_call_joins_the_customers_open_ticket(api) -> None:  # ty
     assert (todo.kind, todo.text) == (TodoKind.CALL_BACK, "Call back +31612345678")
 
 
-def test_outbound_call_is_the_agents_reply_and_settles_the_call_back(api, agent) -> None:  # type: ignore[no-untyped-def]
+def test_outbound_call_is_the_agents_reply_and_settles_the_call_back(api, agent) -> None:
     ticket = Ticket.objects.get(
         pk=_call(api, phone="+48 512 345 678", direction="inbound", answered=False).json()[
             "ticket"
@@ -90,7 +90,7 @@ def test_outbound_call_is_the_agents_reply_and_settles_the_call_back(api, agent)
     assert (todo.done_by_id, todo.done_at is not None) == (agent.pk, True)
 
 
-def test_outbound_call_to_a_new_number_opens_a_phone_ticket(api, agent) -> None:  # type: ignore[no-untyped-def]
+def test_outbound_call_to_a_new_number_opens_a_phone_ticket(api, agent) -> None:
     response = _call(api, phone="+31 20 123 4567", direction="outbound", answered=False)
 
     assert response.status_code == 201
@@ -118,14 +118,14 @@ def test_outbound_call_to_a_new_number_opens_a_phone_ticket(api, agent) -> None:
         ),
     ],
 )
-def test_bad_call_is_refused_with_a_reason(api, fields, reason) -> None:  # type: ignore[no-untyped-def]
+def test_bad_call_is_refused_with_a_reason(api, fields, reason) -> None:
     response = _call(api, **fields)
     assert response.status_code == 400
     assert reason in str(response.json())
     assert not Ticket.objects.exists()
 
 
-def test_calls_need_an_agent(client) -> None:  # type: ignore[no-untyped-def]
+def test_calls_need_an_agent(client) -> None:
     response = client.post("/api/v1/calls/", {"phone": "+31612345678"})
     assert response.status_code in (401, 403)
     assert not Ticket.objects.exists()
@@ -134,12 +134,12 @@ def test_calls_need_an_agent(client) -> None:  # type: ignore[no-untyped-def]
 # --- to-dos -------------------------------------------------------------------------------------
 
 
-def _missed_call_ticket(api) -> Ticket:  # type: ignore[no-untyped-def]
+def _missed_call_ticket(api) -> Ticket:
     response = _call(api, phone="+31612345678", direction="inbound", answered=False)
     return Ticket.objects.get(pk=response.json()["ticket"]["id"])
 
 
-def test_todo_done_via_api_leaves_an_event(api, agent) -> None:  # type: ignore[no-untyped-def]
+def test_todo_done_via_api_leaves_an_event(api, agent) -> None:
     ticket = _missed_call_ticket(api)
     todo = Todo.objects.get()
 
@@ -160,7 +160,7 @@ def test_todo_done_via_api_leaves_an_event(api, agent) -> None:  # type: ignore[
     assert len(api.get(f"/api/v1/tickets/{ticket.pk}/todos/").json()["results"]) == 1
 
 
-def test_todo_of_another_ticket_is_not_found(api) -> None:  # type: ignore[no-untyped-def]
+def test_todo_of_another_ticket_is_not_found(api) -> None:
     ticket = _missed_call_ticket(api)
     other = message_ingest(data=inbound("email", value="someone@example.com")).ticket
     todo = Todo.objects.get()
@@ -171,7 +171,7 @@ def test_todo_of_another_ticket_is_not_found(api) -> None:  # type: ignore[no-un
     assert ticket.pk != other.pk
 
 
-def test_a_ticket_holds_one_open_call_back_but_other_todos_stack(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_ticket_holds_one_open_call_back_but_other_todos_stack(api) -> None:
     ticket = _missed_call_ticket(api)
     first = Todo.objects.get()
     again = todo_add(ticket=ticket, kind=TodoKind.CALL_BACK, text="Call back, urgent")
@@ -187,7 +187,7 @@ def test_a_ticket_holds_one_open_call_back_but_other_todos_stack(api) -> None:  
     assert ticket.todos.filter(kind=TodoKind.CALL_BACK).count() == 2
 
 
-def test_todo_add_refuses_nonsense(api) -> None:  # type: ignore[no-untyped-def]
+def test_todo_add_refuses_nonsense(api) -> None:
     ticket = _missed_call_ticket(api)
     with pytest.raises(TicketError, match="needs some text"):
         todo_add(ticket=ticket, kind=TodoKind.OTHER, text="   ")
@@ -195,7 +195,7 @@ def test_todo_add_refuses_nonsense(api) -> None:  # type: ignore[no-untyped-def]
         todo_add(ticket=ticket, kind="laundry", text="Wash")
 
 
-def test_todo_list_queries_constant(api, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_todo_list_queries_constant(api, django_assert_num_queries) -> None:
     ticket = _missed_call_ticket(api)
     for number in range(9):
         todo_add(ticket=ticket, kind=TodoKind.OTHER, text=f"Task {number}")

@@ -117,7 +117,7 @@ def test_pending_ticket_opens_when_customer_answers() -> None:
 
 
 @pytest.mark.django_db
-def test_chasing_counts_and_raises_priority_once(agent) -> None:  # type: ignore[no-untyped-def]
+def test_chasing_counts_and_raises_priority_once(agent) -> None:
     ticket = message_ingest(data=inbound("email")).ticket
     assert ticket.priority == Priority.NORMAL
     message_ingest(data=inbound("email"))  # first repeat contact
@@ -217,7 +217,7 @@ def test_unknown_sender_is_refused_with_reason() -> None:
 
 
 @pytest.mark.django_db
-def test_web_form_request_is_answered_by_email(agent) -> None:  # type: ignore[no-untyped-def]
+def test_web_form_request_is_answered_by_email(agent) -> None:
     ticket = message_ingest(data=inbound("web", value="form@example.com")).ticket
     reply = reply_create(ticket=ticket, author=agent, body_text="Thanks for your form.")
     assert reply.channel == "email"

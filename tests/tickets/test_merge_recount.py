@@ -33,11 +33,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _token(settings):  # type: ignore[no-untyped-def]
+def _token(settings):
     settings.TWILIO_AUTH_TOKEN = TOKEN
 
 
-def _missed_call(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def _missed_call(django_capture_on_commit_callbacks) -> None:
     """Twilio reports a missed call, signed as Twilio signs it; the task runs inline."""
     body = (TWILIO / "inbound_no_answer.txt").read_text().strip()
     body = urlencode(parse_qsl(body, keep_blank_values=True))
@@ -55,7 +55,7 @@ def _missed_call(django_capture_on_commit_callbacks) -> None:  # type: ignore[no
     assert response.status_code == 200
 
 
-def _two_tickets(api, django_capture_on_commit_callbacks) -> tuple[Ticket, Ticket]:  # type: ignore[no-untyped-def]
+def _two_tickets(api, django_capture_on_commit_callbacks) -> tuple[Ticket, Ticket]:
     """A phone ticket and an email ticket, one unanswered contact each, of one customer."""
     _missed_call(django_capture_on_commit_callbacks)
     phone = Ticket.objects.get(channel="phone")
@@ -74,13 +74,13 @@ def _two_tickets(api, django_capture_on_commit_callbacks) -> tuple[Ticket, Ticke
     return phone, email
 
 
-def _merge(api, source: Ticket, target: Ticket) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _merge(api, source: Ticket, target: Ticket) -> dict[str, Any]:
     response = api.post(f"/api/v1/tickets/{source.pk}/merge/", {"into": target.pk}, format="json")
     assert response.status_code == 200, response.content
     return api.get(f"/api/v1/tickets/{target.pk}/").json()
 
 
-def _events(api, ticket: Ticket, kind: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _events(api, ticket: Ticket, kind: str) -> list[dict[str, Any]]:
     events = api.get(f"/api/v1/tickets/{ticket.pk}/events/?page_size=200").json()["results"]
     return [e for e in events if e["kind"] == kind]
 
@@ -96,7 +96,7 @@ def _first_response(ticket: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("survivor", ["phone", "email"])
 def test_merge_recounts_chasing_over_the_merged_timeline(
     api, django_capture_on_commit_callbacks, survivor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     phone, email = _two_tickets(api, django_capture_on_commit_callbacks)
     target, source = (phone, email) if survivor == "phone" else (email, phone)
 
@@ -127,7 +127,7 @@ def test_merge_recounts_chasing_over_the_merged_timeline(
 
 def test_a_human_reply_between_the_contacts_is_no_chasing(
     api, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _missed_call(django_capture_on_commit_callbacks)
     phone = Ticket.objects.get(channel="phone")
     with time_machine.travel(CALL_AT.replace(minute=30), tick=False):
@@ -151,7 +151,7 @@ def test_a_human_reply_between_the_contacts_is_no_chasing(
     assert _events(api, email, "chasing") == []
 
 
-def test_merge_never_raises_priority_twice(api, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_merge_never_raises_priority_twice(api, django_capture_on_commit_callbacks) -> None:
     phone, email = _two_tickets(api, django_capture_on_commit_callbacks)
     # The customer keeps writing on the email ticket: the chase raises it there already.
     for hour in (11, 12):
@@ -173,7 +173,7 @@ def test_merge_never_raises_priority_twice(api, django_capture_on_commit_callbac
 @pytest.mark.parametrize("survivor", ["phone", "email"])
 def test_merged_first_response_clock_keeps_the_earliest_start(
     api, django_capture_on_commit_callbacks, survivor
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     phone, email = _two_tickets(api, django_capture_on_commit_callbacks)
     call_clock = _first_response(api.get(f"/api/v1/tickets/{phone.pk}/").json())
     assert call_clock["started_at"] == CALL_AT.isoformat().replace("+00:00", "Z")

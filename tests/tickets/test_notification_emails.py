@@ -17,6 +17,7 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends.locmem import EmailBackend
 
 from tests.factories import inbound
+from tests.waiting import wait_until
 from tickets.models import EmailState, Notification, NotificationKind, Ticket
 from tickets.services import message_ingest, notifications_add
 from tickets.tasks import notifications_email_sweep, send_notification_emails
@@ -57,7 +58,7 @@ class FlakyBackend(EmailBackend):
 
 
 @pytest.fixture(autouse=True)
-def flaky_mailer(settings) -> type[FlakyBackend]:  # type: ignore[no-untyped-def]
+def flaky_mailer(settings) -> type[FlakyBackend]:
     # The test runner switched MAILERS to the in-memory backend (STACK.md trap 1): ours wraps it.
     settings.MAILERS = {"default": {"BACKEND": BACKEND}}
     FlakyBackend.fail_once, FlakyBackend.refused, FlakyBackend.die_on = set(), set(), set()
@@ -72,14 +73,14 @@ def ticket() -> Ticket:
 
 
 @pytest.fixture
-def people(django_user_model) -> list[Any]:  # type: ignore[no-untyped-def]
+def people(django_user_model) -> list[Any]:
     return [
         django_user_model.objects.create_user(name, email=f"{name}@helpdesk.example")
         for name in ("ada", "bo", "cy")
     ]
 
 
-def _notify(users: list[Any], ticket: Ticket, capture, *, run: bool = True) -> None:  # type: ignore[no-untyped-def]
+def _notify(users: list[Any], ticket: Ticket, capture, *, run: bool = True) -> None:
     """Notify as the SLA sweep or a low rating does; `run=False` loses the task."""
     with capture(execute=run):
         notifications_add(
@@ -87,7 +88,7 @@ def _notify(users: list[Any], ticket: Ticket, capture, *, run: bool = True) -> N
         )
 
 
-def _sweep(capture) -> None:  # type: ignore[no-untyped-def]
+def _sweep(capture) -> None:
     with capture(execute=True):
         notifications_email_sweep.delay()
 
@@ -102,7 +103,7 @@ def _sent_to() -> list[str]:
 
 def test_an_smtp_error_is_retried_later_and_the_rest_of_the_batch_goes_out(
     people, ticket, flaky_mailer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ada, bo, cy = people
     flaky_mailer.fail_once = {"ada@helpdesk.example"}
     with time_machine.travel(T0, tick=False):
@@ -141,7 +142,7 @@ def test_an_smtp_error_is_retried_later_and_the_rest_of_the_batch_goes_out(
 
 def test_backoff_doubles_and_gives_up_after_the_last_attempt(
     people, ticket, flaky_mailer, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.HELPDESK_SEND_MAX_ATTEMPTS = 3
     ada = people[0]
     flaky_mailer.refused = set()
@@ -169,7 +170,7 @@ def test_backoff_doubles_and_gives_up_after_the_last_attempt(
 
 def test_a_permanent_refusal_ends_failed_with_the_error(
     people, ticket, flaky_mailer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     bo = people[1]
     flaky_mailer.refused = {"bo@helpdesk.example"}
     with time_machine.travel(T0, tick=False):
@@ -188,7 +189,7 @@ def test_a_permanent_refusal_ends_failed_with_the_error(
 
 def test_the_sweep_re_drives_a_row_whose_task_was_lost(
     people, ticket, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ada = people[0]
     with time_machine.travel(T0, tick=False):
         _notify([ada], ticket, django_capture_on_commit_callbacks, run=False)
@@ -204,7 +205,7 @@ def test_the_sweep_re_drives_a_row_whose_task_was_lost(
 
 def test_a_row_stuck_in_sending_past_its_lease_is_re_driven(
     people, ticket, flaky_mailer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ada, bo, _ = people
     flaky_mailer.die_on = {"ada@helpdesk.example"}
     with (
@@ -234,7 +235,7 @@ def test_a_row_stuck_in_sending_past_its_lease_is_re_driven(
 
 def test_users_without_an_email_address_are_skipped(
     django_user_model, people, ticket, flaky_mailer, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     nomail = django_user_model.objects.create_user("nomail")
     with time_machine.travel(T0, tick=False):
         _notify([nomail, people[0]], ticket, django_capture_on_commit_callbacks)
@@ -253,7 +254,7 @@ def test_the_sweep_is_on_the_beat_schedule() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sweep_sends_a_lost_email_once_through_a_real_worker(worker, people) -> None:  # type: ignore[no-untyped-def]
+def test_the_sweep_sends_a_lost_email_once_through_a_real_worker(worker, people) -> None:
     import time
 
     from helpdesk.celery import app
@@ -270,9 +271,11 @@ def test_the_sweep_sends_a_lost_email_once_through_a_real_worker(worker, people)
     assert row.email_state == EmailState.PENDING
 
     app.send_task("tickets.notifications_email_sweep", queue=queue)
-    deadline = time.monotonic() + 30
-    while _row(people[0]).email_state != EmailState.SENT and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(
+        lambda: _row(people[0]).email_state == EmailState.SENT,
+        timeout=30,
+        message=lambda: f"the notification email to be sent; worker log:\n{log.read_text()}",
+    )
     assert _row(people[0]).email_state == EmailState.SENT, log.read_text()
     app.send_task("tickets.notifications_email_sweep", queue=queue)
     app.send_task("tickets.send_notification_emails", args=[[row.pk]], queue=queue)

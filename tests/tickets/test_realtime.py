@@ -16,7 +16,7 @@ def _ingest() -> int:
     return message_ingest(data=inbound("email", value="live@example.com")).ticket.pk
 
 
-def _agent_session_cookie(django_user_model) -> str:  # type: ignore[no-untyped-def]
+def _agent_session_cookie(django_user_model) -> str:
     from django.test import Client
 
     user = django_user_model.objects.create_user(username="live", password="pw-live-123")
@@ -28,7 +28,7 @@ def _agent_session_cookie(django_user_model) -> str:  # type: ignore[no-untyped-
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_agent_receives_new_messages_live(django_user_model) -> None:  # type: ignore[no-untyped-def]
+async def test_agent_receives_new_messages_live(django_user_model) -> None:
     session = await sync_to_async(_agent_session_cookie)(django_user_model)
     communicator = WebsocketCommunicator(
         application,

@@ -42,7 +42,7 @@ T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _default_policies(db) -> None:  # type: ignore[no-untyped-def]
+def _default_policies(db) -> None:
     """Migration 0006 creates them; a transactional test elsewhere may have emptied the
     tables since."""
     from tickets.services import sla_policies_default
@@ -50,18 +50,18 @@ def _default_policies(db) -> None:  # type: ignore[no-untyped-def]
     sla_policies_default()
 
 
-def _sla(api, ticket: Ticket, metric: str = "first_response") -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _sla(api, ticket: Ticket, metric: str = "first_response") -> dict:
     body = api.get(f"/api/v1/tickets/{ticket.pk}/").json()
     clocks = [c for c in body["sla"] if c["metric"] == metric]
     assert clocks, body["sla"]
     return clocks[-1]
 
 
-def _email(value: str = "eva@example.com", **kwargs) -> Ticket:  # type: ignore[no-untyped-def]
+def _email(value: str = "eva@example.com", **kwargs) -> Ticket:
     return message_ingest(data=inbound("email", value=value, **kwargs)).ticket
 
 
-def test_email_is_due_in_48_hours_and_whatsapp_in_24(api) -> None:  # type: ignore[no-untyped-def]
+def test_email_is_due_in_48_hours_and_whatsapp_in_24(api) -> None:
     with time_machine.travel(T0, tick=False):
         email = _email()
         whatsapp = message_ingest(data=inbound("whatsapp", value="+31612345678")).ticket
@@ -74,7 +74,7 @@ def test_email_is_due_in_48_hours_and_whatsapp_in_24(api) -> None:  # type: igno
         assert "48 h" in first["reason"]
 
 
-def test_acknowledgement_and_note_do_not_meet_it_a_human_reply_does(api, agent) -> None:  # type: ignore[no-untyped-def]
+def test_acknowledgement_and_note_do_not_meet_it_a_human_reply_does(api, agent) -> None:
     with time_machine.travel(T0, tick=False):
         ticket = _email()
     with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
@@ -95,7 +95,7 @@ def test_acknowledgement_and_note_do_not_meet_it_a_human_reply_does(api, agent) 
         assert clock["remaining_seconds"] is None
 
 
-def test_missed_call_starts_the_clock(api) -> None:  # type: ignore[no-untyped-def]
+def test_missed_call_starts_the_clock(api) -> None:
     with time_machine.travel(T0, tick=False):
         ticket = message_ingest(
             data=inbound(
@@ -112,7 +112,7 @@ def test_missed_call_starts_the_clock(api) -> None:  # type: ignore[no-untyped-d
         assert datetime.fromisoformat(clock["due_at"]) == T0 + timedelta(hours=48)
 
 
-def test_whatsapp_on_an_unanswered_email_ticket_pulls_the_due_time_earlier(api) -> None:  # type: ignore[no-untyped-def]
+def test_whatsapp_on_an_unanswered_email_ticket_pulls_the_due_time_earlier(api) -> None:
     with time_machine.travel(T0, tick=False):
         ticket = _email(value="lotte@example.nl")
     customer = ticket.customer
@@ -133,7 +133,7 @@ def test_whatsapp_on_an_unanswered_email_ticket_pulls_the_due_time_earlier(api) 
     assert datetime.fromisoformat(_sla(api, ticket)["due_at"]) == T0 + timedelta(hours=26)
 
 
-def test_next_response_clock_starts_with_the_customer_after_our_reply(api, agent) -> None:  # type: ignore[no-untyped-def]
+def test_next_response_clock_starts_with_the_customer_after_our_reply(api, agent) -> None:
     with time_machine.travel(T0, tick=False):
         ticket = _email()
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
@@ -151,7 +151,7 @@ def test_next_response_clock_starts_with_the_customer_after_our_reply(api, agent
         assert _sla(api, ticket, "next_response")["status"] == "met"
 
 
-def test_resolution_clock_pauses_while_pending(api, agent) -> None:  # type: ignore[no-untyped-def]
+def test_resolution_clock_pauses_while_pending(api, agent) -> None:
     policy = SlaPolicy.objects.get(name="Standard")
     policy.resolution_minutes = 72 * 60
     sla_policy_save(policy=policy)
@@ -172,7 +172,7 @@ def test_resolution_clock_pauses_while_pending(api, agent) -> None:  # type: ign
         assert _sla(api, ticket, "resolution")["status"] == "met"
 
 
-def test_business_hours_across_a_weekend_and_a_dutch_holiday(api) -> None:  # type: ignore[no-untyped-def]
+def test_business_hours_across_a_weekend_and_a_dutch_holiday(api) -> None:
     calendar = BusinessCalendar.objects.create(
         name="Office NL",
         time_zone="Europe/Amsterdam",
@@ -194,7 +194,7 @@ def test_business_hours_across_a_weekend_and_a_dutch_holiday(api) -> None:  # ty
 
 def test_at_risk_at_75_percent_notifies_the_assignee_once(
     agent, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     agent.email = "ada@helpdesk.example"
     agent.save()
     with time_machine.travel(T0, tick=False):
@@ -218,7 +218,7 @@ def test_at_risk_at_75_percent_notifies_the_assignee_once(
 
 def test_breach_records_raises_priority_once_and_tells_lead_and_managers(
     api, agent, django_user_model, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     lead = django_user_model.objects.create_user("lead", email="lead@helpdesk.example")
     manager = django_user_model.objects.create_user("boss", email="boss@helpdesk.example")
     manager.groups.add(Group.objects.get_or_create(name="Managers")[0])
@@ -256,7 +256,7 @@ def test_breach_records_raises_priority_once_and_tells_lead_and_managers(
     assert clock["breached_at"] is not None
 
 
-def test_policy_change_retimes_open_tickets(api, agent) -> None:  # type: ignore[no-untyped-def]
+def test_policy_change_retimes_open_tickets(api, agent) -> None:
     with time_machine.travel(T0, tick=False):
         ticket = _email()
         policy = SlaPolicy.objects.get(name="Standard")
@@ -270,7 +270,7 @@ def test_policy_change_retimes_open_tickets(api, agent) -> None:  # type: ignore
 
 def test_ticket_list_queries_do_not_grow_with_sla_clocks(
     api, django_assert_max_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for index in range(15):
         _email(value=f"c{index}@example.com")
     with django_assert_max_num_queries(6):
@@ -333,7 +333,7 @@ def test_two_sweepers_at_once_record_one_breach_per_timer() -> None:
 )
 def test_office_hours_in_amsterdam_and_warsaw_through_holidays_and_dst(
     api, zone: str, holiday: date | None, contact: datetime, due: datetime
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     calendar = BusinessCalendar.objects.create(
         name=zone,
         time_zone=zone,
@@ -349,7 +349,7 @@ def test_office_hours_in_amsterdam_and_warsaw_through_holidays_and_dst(
     assert datetime.fromisoformat(_sla(api, ticket)["due_at"]) == due
 
 
-def test_a_reply_after_the_due_time_is_met_late_even_before_a_sweep(api, agent) -> None:  # type: ignore[no-untyped-def]
+def test_a_reply_after_the_due_time_is_met_late_even_before_a_sweep(api, agent) -> None:
     with time_machine.travel(T0, tick=False):
         ticket = _email()
     with time_machine.travel(T0 + timedelta(hours=49), tick=False):

@@ -25,7 +25,7 @@ def _policies() -> None:
 
 
 @pytest.fixture
-def manager_api(django_user_model):  # type: ignore[no-untyped-def]
+def manager_api(django_user_model):
     manager = django_user_model.objects.create_user(username="marieke", password="pw-m-1")
     manager.groups.add(Group.objects.get_or_create(name="Managers")[0])
     client = APIClient()
@@ -33,7 +33,7 @@ def manager_api(django_user_model):  # type: ignore[no-untyped-def]
     return client
 
 
-def test_agents_read_policies_but_cannot_change_them(api) -> None:  # type: ignore[no-untyped-def]
+def test_agents_read_policies_but_cannot_change_them(api) -> None:
     listed = api.get("/api/v1/sla/policies/").json()
     assert {p["name"] for p in listed} == {"Standard", "Social"}
     standard = next(p for p in listed if p["name"] == "Standard")
@@ -47,7 +47,7 @@ def test_agents_read_policies_but_cannot_change_them(api) -> None:  # type: igno
 
 def test_manager_puts_a_policy_on_office_hours_and_open_tickets_are_retimed(
     manager_api, api
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with time_machine.travel(T0, tick=False):
         ticket = message_ingest(data=inbound("email", value="lisa@example.nl")).ticket
     calendar = manager_api.post(
@@ -85,14 +85,14 @@ def test_manager_puts_a_policy_on_office_hours_and_open_tickets_are_retimed(
         ({"weekly_hours": {"9": [["09:00", "17:00"]]}}, "weekly_hours"),
     ],
 )
-def test_bad_calendars_are_refused_with_the_reason(manager_api, payload, field) -> None:  # type: ignore[no-untyped-def]
+def test_bad_calendars_are_refused_with_the_reason(manager_api, payload, field) -> None:
     body = {"name": "X", "time_zone": "Europe/Warsaw", "weekly_hours": {}, **payload}
     response = manager_api.post("/api/v1/sla/calendars/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()
 
 
-def test_bad_policies_are_refused(manager_api) -> None:  # type: ignore[no-untyped-def]
+def test_bad_policies_are_refused(manager_api) -> None:
     response = manager_api.post(
         "/api/v1/sla/policies/",
         {"name": "VIP", "channels": ["pigeon"], "first_response_minutes": 0},
@@ -102,7 +102,7 @@ def test_bad_policies_are_refused(manager_api) -> None:  # type: ignore[no-untyp
     assert set(response.json()) >= {"channels", "first_response_minutes"}
 
 
-def test_priority_specific_policy_wins_by_position(manager_api, api) -> None:  # type: ignore[no-untyped-def]
+def test_priority_specific_policy_wins_by_position(manager_api, api) -> None:
     created = manager_api.post(
         "/api/v1/sla/policies/",
         {
@@ -121,7 +121,7 @@ def test_priority_specific_policy_wins_by_position(manager_api, api) -> None:  #
     assert api.get(f"/api/v1/tickets/{normal.pk}/").json()["sla"][0]["policy"] == "Standard"
 
 
-def test_notifications_are_per_user_and_can_be_marked_read(api, agent, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_notifications_are_per_user_and_can_be_marked_read(api, agent, django_user_model) -> None:
     other = django_user_model.objects.create_user(username="other")
     mine = Notification.objects.create(user=agent, kind=NotificationKind.SLA_AT_RISK, text="a")
     Notification.objects.create(user=other, kind=NotificationKind.SLA_AT_RISK, text="b")

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from tests.conftest import ROOT, _test_database_url
 from tests.factories import inbound
+from tests.waiting import wait_until
 from tickets.models import EventKind, Priority, SlaBreach, SlaTimer, Ticket
 from tickets.services import message_ingest
 
@@ -44,15 +45,6 @@ def _celery(kind: str, queue: str, log: Path, extra: list[str]) -> subprocess.Po
         )
 
 
-def _wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_and_redis_flushed_every_timer_fires_once(tmp_path: Path) -> None:
     from tickets.services import sla_policies_default
@@ -72,15 +64,27 @@ def test_worker_killed_and_redis_flushed_every_timer_fires_once(tmp_path: Path) 
     beat = _celery("beat", queue, beat_log, ["-s", str(tmp_path / "beat-schedule")])
     try:
         # Let the first timers fire, then kill the worker mid-stream, without warning.
-        assert _wait_for(lambda: SlaBreach.objects.count() >= 2, 60), worker_log.read_text()
+        wait_until(
+            lambda: SlaBreach.objects.count() >= 2,
+            timeout=60,
+            interval=0.5,
+            message=lambda: f"the first two breaches; worker log:\n{worker_log.read_text()}",
+        )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(10)
         # Everything queued in Redis is gone too.
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
         time.sleep(3)
         worker = _celery(worker_args[0], queue, worker_log, worker_args[1:])
-        assert _wait_for(lambda: SlaBreach.objects.count() == TIMERS, 120), (
-            worker_log.read_text()[-3000:] + beat_log.read_text()[-2000:]
+        wait_until(
+            lambda: SlaBreach.objects.count() == TIMERS,
+            timeout=120,
+            interval=0.5,
+            message=lambda: (
+                f"all {TIMERS} breaches; logs:\n"
+                + worker_log.read_text()[-3000:]
+                + beat_log.read_text()[-2000:]
+            ),
         )
         time.sleep(4)  # a few more sweeps: nothing fires twice
     finally:

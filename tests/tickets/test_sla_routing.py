@@ -25,21 +25,21 @@ BREACHED = T0 + timedelta(hours=48, seconds=30)
 
 
 @pytest.fixture(autouse=True)
-def _default_policies(db) -> None:  # type: ignore[no-untyped-def]
+def _default_policies(db) -> None:
     from tickets.services import sla_policies_default
 
     sla_policies_default()
 
 
 @pytest.fixture
-def manager(django_user_model):  # type: ignore[no-untyped-def]
+def manager(django_user_model):
     user = django_user_model.objects.create_user("boss", email="boss@helpdesk.example")
     user.groups.add(Group.objects.get_or_create(name="Managers")[0])
     return user
 
 
 @pytest.fixture
-def default_lead(django_user_model):  # type: ignore[no-untyped-def]
+def default_lead(django_user_model):
     lead = django_user_model.objects.create_user("gina", email="gina@helpdesk.example")
     member = django_user_model.objects.create_user("mo", email="mo@helpdesk.example")
     team = Team.objects.create(name="General", lead=lead, is_default=True)
@@ -58,7 +58,7 @@ def _unowned_ticket() -> Ticket:
     return ticket
 
 
-def _sweep_at(when: datetime, capture) -> None:  # type: ignore[no-untyped-def]
+def _sweep_at(when: datetime, capture) -> None:
     with time_machine.travel(when, tick=False), capture(execute=True):
         sla_sweep.delay()
 
@@ -69,7 +69,7 @@ def _notified(kind: str) -> set[str]:
 
 def test_at_risk_on_an_unowned_ticket_reaches_the_default_teams_lead(
     default_lead, manager, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ticket = _unowned_ticket()
 
     _sweep_at(AT_RISK, django_capture_on_commit_callbacks)
@@ -82,7 +82,7 @@ def test_at_risk_on_an_unowned_ticket_reaches_the_default_teams_lead(
 
 def test_at_risk_without_a_default_team_reaches_the_managers(
     manager, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _unowned_ticket()
 
     _sweep_at(AT_RISK, django_capture_on_commit_callbacks)
@@ -93,7 +93,7 @@ def test_at_risk_without_a_default_team_reaches_the_managers(
 
 def test_a_default_team_without_a_lead_falls_through_to_the_managers(
     manager, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     Team.objects.create(name="General", is_default=True)
     _unowned_ticket()
 
@@ -104,7 +104,7 @@ def test_a_default_team_without_a_lead_falls_through_to_the_managers(
 
 def test_an_empty_team_falls_through_to_the_default_lead(
     default_lead, django_user_model, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     gone = django_user_model.objects.create_user("gone", email="gone@x.example", is_active=False)
     empty = Team.objects.create(name="Empty", lead=gone)
     empty.members.add(gone)
@@ -118,7 +118,7 @@ def test_an_empty_team_falls_through_to_the_default_lead(
 
 def test_at_risk_still_goes_to_the_assignee_or_the_team_first(
     default_lead, agent, django_user_model, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tickets.services import ticket_assign
 
     member = django_user_model.objects.create_user("tess", email="tess@x.example")
@@ -136,7 +136,7 @@ def test_at_risk_still_goes_to_the_assignee_or_the_team_first(
 
 def test_breach_on_an_unowned_ticket_reaches_the_default_lead_and_managers(
     default_lead, manager, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _unowned_ticket()
 
     _sweep_at(BREACHED, django_capture_on_commit_callbacks)
@@ -146,7 +146,7 @@ def test_breach_on_an_unowned_ticket_reaches_the_default_lead_and_managers(
 
 def test_breach_with_no_lead_and_no_managers_still_reaches_the_assignee(
     agent, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from tickets.services import ticket_assign
 
     ticket = _unowned_ticket()
@@ -169,7 +169,7 @@ def test_at_most_one_team_is_the_default() -> None:
         Team.objects.create(name="Second", is_default=True)
 
 
-def test_the_default_team_is_set_in_the_admin_and_shown_by_the_api(admin_client, api) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_team_is_set_in_the_admin_and_shown_by_the_api(admin_client, api) -> None:
     general = Team.objects.create(name="General")
     other = Team.objects.create(name="Returns", is_default=True)
     page = f"/admin/tickets/team/{general.pk}/change/"

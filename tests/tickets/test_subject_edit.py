@@ -27,12 +27,12 @@ def _call_ticket() -> Ticket:
     return call_ingest(data=data).ticket
 
 
-def _subject_events(api, ticket: Ticket) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _subject_events(api, ticket: Ticket) -> list[dict[str, Any]]:
     events = api.get(f"/api/v1/tickets/{ticket.pk}/events/").json()["results"]
     return [e for e in events if e["kind"] == "subject"]
 
 
-def test_agent_renames_a_merged_ticket(api, agent) -> None:  # type: ignore[no-untyped-def]
+def test_agent_renames_a_merged_ticket(api, agent) -> None:
     call = _call_ticket()
     assert call.subject == "Call from +31612345678"
     api.patch(f"/api/v1/tickets/{call.pk}/", {"status": "solved"}, format="json")
@@ -55,7 +55,7 @@ def test_agent_renames_a_merged_ticket(api, agent) -> None:  # type: ignore[no-u
     assert event["data"] == {"old": "Call from +31612345678", "new": "Damaged parcel, refund"}
 
 
-def test_the_same_subject_again_records_nothing(api) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_subject_again_records_nothing(api) -> None:
     ticket = _call_ticket()
     for _ in range(2):
         response = api.patch(f"/api/v1/tickets/{ticket.pk}/", {"subject": "Refund"}, format="json")
@@ -63,7 +63,7 @@ def test_the_same_subject_again_records_nothing(api) -> None:  # type: ignore[no
     assert len(_subject_events(api, ticket)) == 1
 
 
-def test_subject_with_other_fields_in_one_request(api) -> None:  # type: ignore[no-untyped-def]
+def test_subject_with_other_fields_in_one_request(api) -> None:
     ticket = _call_ticket()
     response = api.patch(
         f"/api/v1/tickets/{ticket.pk}/",
@@ -89,7 +89,7 @@ def test_subject_with_other_fields_in_one_request(api) -> None:  # type: ignore[
     ],
     ids=["empty", "blank", "null", "too-long"],
 )
-def test_invalid_subject_is_refused_with_a_reason(api, subject, message) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_subject_is_refused_with_a_reason(api, subject, message) -> None:
     ticket = _call_ticket()
     response = api.patch(
         f"/api/v1/tickets/{ticket.pk}/", {"subject": subject, "priority": "high"}, format="json"
@@ -101,14 +101,14 @@ def test_invalid_subject_is_refused_with_a_reason(api, subject, message) -> None
     assert _subject_events(api, ticket) == []
 
 
-def test_longest_subject_is_kept_whole(api) -> None:  # type: ignore[no-untyped-def]
+def test_longest_subject_is_kept_whole(api) -> None:
     ticket = _call_ticket()
     response = api.patch(f"/api/v1/tickets/{ticket.pk}/", {"subject": "y" * 300}, format="json")
     assert response.status_code == 200
     assert response.json()["subject"] == "y" * 300
 
 
-def test_closed_ticket_keeps_its_subject(api) -> None:  # type: ignore[no-untyped-def]
+def test_closed_ticket_keeps_its_subject(api) -> None:
     ticket = _call_ticket()
     api.patch(f"/api/v1/tickets/{ticket.pk}/", {"status": "closed"}, format="json")
     response = api.patch(f"/api/v1/tickets/{ticket.pk}/", {"subject": "Too late"}, format="json")

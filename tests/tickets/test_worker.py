@@ -8,23 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.factories import inbound
+from tests.waiting import wait_until
 from tickets.models import DeliveryState, Message
 from tickets.services import message_ingest, reply_create
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _wait_for(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
-def test_outbox_sweep_redrives_a_lost_send_through_a_real_worker(worker, agent) -> None:  # type: ignore[no-untyped-def]
+def test_outbox_sweep_redrives_a_lost_send_through_a_real_worker(worker, agent) -> None:
     from helpdesk.celery import app
 
     queue, log = worker
@@ -43,9 +35,11 @@ def test_outbox_sweep_redrives_a_lost_send_through_a_real_worker(worker, agent) 
     assert Message.objects.get(pk=reply.pk).delivery_state == DeliveryState.QUEUED
 
     app.send_task("tickets.outbox_sweep", queue=queue)
-    assert _wait_for(
-        lambda: Message.objects.get(pk=reply.pk).delivery_state == DeliveryState.SENT
-    ), log.read_text()
+    wait_until(
+        lambda: Message.objects.get(pk=reply.pk).delivery_state == DeliveryState.SENT,
+        timeout=30,
+        message=lambda: f"the reply to be sent; worker log:\n{log.read_text()}",
+    )
     sent = Message.objects.get(pk=reply.pk)
     assert sent.send_attempts == 1
     assert f".hd{reply.pk}@helpdesk.localhost>" in sent.thread_key
