@@ -19,7 +19,7 @@ from customers.normalise import InvalidIdentity, normalise_phone
 from helpdesk.admin_access import RoleAdminMixin
 
 
-class ImapAccountForm(forms.ModelForm):
+class ImapAccountForm(forms.ModelForm[ImapAccount]):
     password = forms.CharField(widget=forms.PasswordInput(render_value=True))
 
     class Meta:
@@ -28,7 +28,7 @@ class ImapAccountForm(forms.ModelForm):
 
 
 @admin.register(ImapAccount)
-class ImapAccountAdmin(RoleAdminMixin, admin.ModelAdmin):
+class ImapAccountAdmin(RoleAdminMixin, admin.ModelAdmin[ImapAccount]):
     form = ImapAccountForm
     # A read-only page would print the password: agents do not get this page.
     agents_may_view = False
@@ -37,14 +37,14 @@ class ImapAccountAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(RoleAdminMixin, admin.ModelAdmin):
+class MailboxAdmin(RoleAdminMixin, admin.ModelAdmin[Mailbox]):
     list_display = ["address", "name", "team", "from_address", "auto_acknowledge", "active"]
     list_filter = ["active", "auto_acknowledge", "team"]
     search_fields = ["address", "name"]
 
 
 @admin.register(InboundReceipt)
-class InboundReceiptAdmin(RoleAdminMixin, admin.ModelAdmin):
+class InboundReceiptAdmin(RoleAdminMixin, admin.ModelAdmin[InboundReceipt]):
     """Every delivery as it arrived; the ones that could not be parsed show their error."""
 
     list_display = ["id", "received_at", "channel", "provider", "state", "size", "error"]
@@ -66,14 +66,14 @@ class InboundReceiptAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ChatWidget)
-class ChatWidgetAdmin(RoleAdminMixin, admin.ModelAdmin):
+class ChatWidgetAdmin(RoleAdminMixin, admin.ModelAdmin[ChatWidget]):
     list_display = ["name", "key", "team", "prechat_form", "active"]
     list_filter = ["active", "team"]
     search_fields = ["name", "key"]
 
 
 @admin.register(ChatConversation)
-class ChatConversationAdmin(RoleAdminMixin, admin.ModelAdmin):
+class ChatConversationAdmin(RoleAdminMixin, admin.ModelAdmin[ChatConversation]):
     list_display = ["id", "widget", "visitor_name", "visitor_email", "ticket", "last_seen_at"]
     list_filter = ["widget"]
     search_fields = ["visitor_name", "visitor_email", "visitor_id"]
@@ -82,7 +82,7 @@ class ChatConversationAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_select_related = ["widget", "ticket"]
 
 
-class SocialAccountForm(forms.ModelForm):
+class SocialAccountForm(forms.ModelForm[SocialAccount]):
     # The form's row, named for the type checker (ModelForm takes no type argument at run time).
     instance: SocialAccount
 
@@ -107,7 +107,7 @@ class SocialAccountForm(forms.ModelForm):
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(RoleAdminMixin, admin.ModelAdmin):
+class SocialAccountAdmin(RoleAdminMixin, admin.ModelAdmin[SocialAccount]):
     form = SocialAccountForm
     # A read-only page would print the access token: agents do not get this page.
     agents_may_view = False
@@ -116,7 +116,7 @@ class SocialAccountAdmin(RoleAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "external_id"]
 
 
-class PhoneNumberForm(forms.ModelForm):
+class PhoneNumberForm(forms.ModelForm[PhoneNumber]):
     class Meta:
         model = PhoneNumber
         fields = ["number", "label", "team", "active"]
@@ -130,7 +130,7 @@ class PhoneNumberForm(forms.ModelForm):
 
 
 @admin.register(PhoneNumber)
-class PhoneNumberAdmin(RoleAdminMixin, admin.ModelAdmin):
+class PhoneNumberAdmin(RoleAdminMixin, admin.ModelAdmin[PhoneNumber]):
     """Numbers customers call us on, and the team that takes new tickets from their calls."""
 
     form = PhoneNumberForm

@@ -6,7 +6,7 @@ from customers.models import Customer, Identity, Organisation
 from helpdesk.admin_access import RoleAdminMixin
 
 
-class IdentityInline(RoleAdminMixin, admin.TabularInline):
+class IdentityInline(RoleAdminMixin, admin.TabularInline[Identity, Customer]):
     model = Identity
     extra = 0
     fields = ["kind", "value", "display", "created_at"]
@@ -14,13 +14,13 @@ class IdentityInline(RoleAdminMixin, admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(RoleAdminMixin, admin.ModelAdmin):
+class OrganisationAdmin(RoleAdminMixin, admin.ModelAdmin[Organisation]):
     list_display = ["name", "domain", "created_at"]
     search_fields = ["name", "domain"]
 
 
 @admin.register(Customer)
-class CustomerAdmin(RoleAdminMixin, admin.ModelAdmin):
+class CustomerAdmin(RoleAdminMixin, admin.ModelAdmin[Customer]):
     list_display = ["id", "name", "organisation", "language", "merged_into", "created_at"]
     list_filter = ["language", "organisation"]
     search_fields = ["name", "identities__value"]
@@ -32,7 +32,7 @@ class CustomerAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Identity)
-class IdentityAdmin(RoleAdminMixin, admin.ModelAdmin):
+class IdentityAdmin(RoleAdminMixin, admin.ModelAdmin[Identity]):
     list_display = ["kind", "value", "customer", "created_at"]
     list_filter = ["kind"]
     search_fields = ["value", "display", "customer__name"]

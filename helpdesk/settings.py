@@ -7,8 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+# Lets ModelAdmin, inlines and ModelForm take type arguments at run time (`ModelAdmin[Ticket]`),
+# as mypy's disallow_any_generics asks of the admin modules.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -19,18 +19,20 @@ from surveys.models import (
 )
 
 
-class ChannelSettingInline(RoleAdminMixin, admin.TabularInline):
+class ChannelSettingInline(
+    RoleAdminMixin, admin.TabularInline[SurveyChannelSetting, SurveySettings]
+):
     model = SurveyChannelSetting
     extra = 0
 
 
-class WordingInline(RoleAdminMixin, admin.StackedInline):
+class WordingInline(RoleAdminMixin, admin.StackedInline[SurveyWording, SurveySettings]):
     model = SurveyWording
     extra = 0
 
 
 @admin.register(SurveySettings)
-class SurveySettingsAdmin(RoleAdminMixin, admin.ModelAdmin):
+class SurveySettingsAdmin(RoleAdminMixin, admin.ModelAdmin[SurveySettings]):
     list_display = ["__str__", "throttle_days", "nps_interval_days", "change_window_minutes"]
     inlines = [ChannelSettingInline, WordingInline]
 
@@ -42,7 +44,7 @@ class SurveySettingsAdmin(RoleAdminMixin, admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(RoleAdminMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(RoleAdminMixin, admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

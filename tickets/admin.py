@@ -33,14 +33,14 @@ from tickets.models import (
 
 
 @admin.register(Team)
-class TeamAdmin(RoleAdminMixin, admin.ModelAdmin):
+class TeamAdmin(RoleAdminMixin, admin.ModelAdmin[Team]):
     list_display = ["name", "lead", "is_default", "created_at"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
     list_select_related = ["lead"]
 
 
-class MessageInline(RoleAdminMixin, admin.StackedInline):
+class MessageInline(RoleAdminMixin, admin.StackedInline[Message, Ticket]):
     model = Message
     extra = 0
     readonly_fields = (
@@ -62,7 +62,7 @@ class MessageInline(RoleAdminMixin, admin.StackedInline):
         return False
 
 
-class EventInline(RoleAdminMixin, admin.TabularInline):
+class EventInline(RoleAdminMixin, admin.TabularInline[TicketEvent, Ticket]):
     model = TicketEvent
     extra = 0
     readonly_fields = ("created_at", "kind", "text", "actor")
@@ -74,7 +74,7 @@ class EventInline(RoleAdminMixin, admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(RoleAdminMixin, admin.ModelAdmin):
+class TicketAdmin(RoleAdminMixin, admin.ModelAdmin[Ticket]):
     list_display = [
         "id",
         "subject",
@@ -118,7 +118,9 @@ class TicketAdmin(RoleAdminMixin, admin.ModelAdmin):
             fields += ["customer", "channel", "follow_up_of", "merged_into"]
         return fields
 
-    def save_model(self, request: HttpRequest, obj: Ticket, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Ticket, form: ModelForm[Ticket], change: bool
+    ) -> None:
         """Edits go through the services, so every change lands on the timeline."""
         by = acting_user(request.user)
         try:
@@ -162,7 +164,7 @@ def _download_link(obj: Attachment) -> str:
     return format_html('<a href="{}">{}</a>', url, obj.filename)
 
 
-class AttachmentInline(RoleAdminMixin, admin.TabularInline):
+class AttachmentInline(RoleAdminMixin, admin.TabularInline[Attachment, Message]):
     model = Attachment
     extra = 0
     readonly_fields = ["filename", "content_type", "size", "content_id", "is_inline", "download"]
@@ -179,7 +181,7 @@ class AttachmentInline(RoleAdminMixin, admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(RoleAdminMixin, admin.ModelAdmin):
+class MessageAdmin(RoleAdminMixin, admin.ModelAdmin[Message]):
     list_display = [
         "id",
         "ticket",
@@ -214,7 +216,7 @@ class MessageAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(RoleAdminMixin, admin.ModelAdmin):
+class AttachmentAdmin(RoleAdminMixin, admin.ModelAdmin[Attachment]):
     list_display = ["filename", "message", "content_type", "size", "created_at"]
     raw_id_fields = ["message"]
     search_fields = ["filename"]
@@ -235,7 +237,7 @@ class AttachmentAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(RoleAdminMixin, admin.ModelAdmin):
+class TicketEventAdmin(RoleAdminMixin, admin.ModelAdmin[TicketEvent]):
     """Read-only: the timeline is append-only."""
 
     list_display = ["created_at", "ticket", "kind", "text", "actor"]
@@ -252,19 +254,19 @@ class TicketEventAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Todo)
-class TodoAdmin(RoleAdminMixin, admin.ModelAdmin):
+class TodoAdmin(RoleAdminMixin, admin.ModelAdmin[Todo]):
     list_display = ["id", "ticket", "kind", "text", "created_at", "done_at", "done_by"]
     list_filter = ["kind", ("done_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["ticket", "message", "created_at"]
     list_select_related = ["ticket", "done_by"]
 
 
-class BusinessHolidayInline(RoleAdminMixin, admin.TabularInline):
+class BusinessHolidayInline(RoleAdminMixin, admin.TabularInline[BusinessHoliday, BusinessCalendar]):
     model = BusinessHoliday
     extra = 1
 
 
-class BusinessCalendarForm(forms.ModelForm):
+class BusinessCalendarForm(forms.ModelForm[BusinessCalendar]):
     class Meta:
         model = BusinessCalendar
         fields = ["name", "time_zone", "weekly_hours"]
@@ -285,21 +287,21 @@ class BusinessCalendarForm(forms.ModelForm):
 
 
 @admin.register(BusinessHoliday)
-class BusinessHolidayAdmin(RoleAdminMixin, admin.ModelAdmin):
+class BusinessHolidayAdmin(RoleAdminMixin, admin.ModelAdmin[BusinessHoliday]):
     list_display = ["date", "name", "calendar"]
     list_filter = ["calendar"]
     list_select_related = ["calendar"]
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(RoleAdminMixin, admin.ModelAdmin):
+class BusinessCalendarAdmin(RoleAdminMixin, admin.ModelAdmin[BusinessCalendar]):
     form = BusinessCalendarForm
     list_display = ["name", "time_zone"]
     inlines = [BusinessHolidayInline]
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(RoleAdminMixin, admin.ModelAdmin):
+class SlaPolicyAdmin(RoleAdminMixin, admin.ModelAdmin[SlaPolicy]):
     """Saved through `sla_policy_save`: a change bumps the version and re-times running
     clocks."""
 
@@ -322,7 +324,7 @@ class SlaPolicyAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SlaTimer)
-class SlaTimerAdmin(RoleAdminMixin, admin.ModelAdmin):
+class SlaTimerAdmin(RoleAdminMixin, admin.ModelAdmin[SlaTimer]):
     list_display = ["ticket", "metric", "state", "due_at", "breached_at", "met_at", "policy"]
     list_filter = ["metric", "state", "policy"]
     list_select_related = ["ticket", "policy"]
@@ -336,7 +338,7 @@ class SlaTimerAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SlaBreach)
-class SlaBreachAdmin(RoleAdminMixin, admin.ModelAdmin):
+class SlaBreachAdmin(RoleAdminMixin, admin.ModelAdmin[SlaBreach]):
     list_display = ["ticket", "metric", "due_at", "recorded_at"]
     list_filter = ["metric"]
 
@@ -348,7 +350,7 @@ class SlaBreachAdmin(RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(RoleAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(RoleAdminMixin, admin.ModelAdmin[Notification]):
     list_display = ["user", "kind", "text", "created_at", "read_at", "email_state", "emailed_at"]
     list_filter = ["kind", "email_state"]
     list_select_related = ["user"]
