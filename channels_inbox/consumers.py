@@ -49,7 +49,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -58,6 +58,9 @@ from channels_inbox import selectors
 from channels_inbox.services import chat as chat_services
 from helpdesk.parsers import json_loads_bounded
 from tickets.permissions import is_agent
+
+if TYPE_CHECKING:
+    from helpdesk.roles import User
 
 # Presence entries live PRESENCE_TTL seconds; an open socket refreshes them well before.
 HEARTBEAT_SECONDS = selectors.PRESENCE_TTL // 3
@@ -257,7 +260,14 @@ class ChatVisitorConsumer(_JsonConsumer):
 class ChatAgentConsumer(_JsonConsumer):
     """An agent's chat socket: presence, new chats and visitor typing, agent typing out."""
 
-    user: Any = None
+    user: User | None = None
+
+    @property
+    def agent(self) -> User:
+        """The signed-in agent. `connect` sets it before accepting, so every frame has one."""
+        if self.user is None:
+            raise RuntimeError("agent chat socket used before it was accepted")
+        return self.user
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -272,7 +282,7 @@ class ChatAgentConsumer(_JsonConsumer):
         await self.send_json({"type": "presence", "agents_online": True})
 
     def _touch_presence(self) -> None:
-        chat_services.chat_agent_present(user_id=self.user.pk, channel_name=self.channel_name)
+        chat_services.chat_agent_present(user_id=self.agent.pk, channel_name=self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         if self.user is None:
@@ -303,7 +313,7 @@ class ChatAgentConsumer(_JsonConsumer):
             return
         await database_sync_to_async(chat_services.chat_agent_typing)(
             ticket_id=ticket_id,
-            agent_name=self.user.first_name or self.user.get_username(),
+            agent_name=self.agent.first_name or self.agent.get_username(),
             typing=typing,
         )
 
