@@ -38,7 +38,9 @@ Agent socket: `/ws/agents/chat/` (session-authenticated agents, Origin checked l
 ------------------------------------------------------------------------------------------
 While open the agent counts as online for every widget. Agents receive
 `{"type": "chat.started" | "chat.message" | "chat.typing", "ticket", "conversation", …}`
-and `{"type": "presence", "agents_online": true}` on connect, and send
+(none about a restricted team's ticket unless they are in the team or a manager — the
+`tickets.selectors` rule, checked per socket at most once a minute per ticket) and
+`{"type": "presence", "agents_online": true}` on connect, and send
 `{"type": "typing", "ticket": <id>, "typing": bool}` to show the visitor they are typing.
 Replies are the REST API's `POST /api/v1/tickets/<id>/messages/` (channel chat); watchers of
 `/ws/tickets/<id>/` also get `chat.typing` and `chat.started` as ticket events.
@@ -57,6 +59,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels_inbox import selectors
 from channels_inbox.services import chat as chat_services
 from helpdesk.parsers import json_loads_bounded
+from tickets import selectors as ticket_selectors
 from tickets.permissions import is_agent
 
 if TYPE_CHECKING:
@@ -257,6 +260,11 @@ class ChatVisitorConsumer(_JsonConsumer):
         await self.send_json({"type": "presence", "agents_online": event["agents_online"]})
 
 
+# How long an agent's socket trusts what it learnt about a ticket's visibility (a ticket
+# moved into a restricted team stops reaching outsiders' chat consoles within this).
+VISIBILITY_TTL = 60.0
+
+
 class ChatAgentConsumer(_JsonConsumer):
     """An agent's chat socket: presence, new chats and visitor typing, agent typing out."""
 
@@ -275,11 +283,25 @@ class ChatAgentConsumer(_JsonConsumer):
             await self.close(code=4403)
             return
         self.user = user
+        self.visible: dict[int, tuple[bool, float]] = {}  # ticket id: (visible, until)
         await self.channel_layer.group_add(chat_services.AGENTS_GROUP, self.channel_name)
         await self.accept()
         await database_sync_to_async(self._touch_presence)()
         self.start_heartbeat(self._touch_presence)
         await self.send_json({"type": "presence", "agents_online": True})
+
+    async def _sees(self, ticket_id: int) -> bool:
+        # One query per ticket a minute, not one per event: a chat sends many per ticket.
+        now = time.monotonic()
+        known = self.visible.get(ticket_id)
+        if known is None or known[1] < now:
+            if len(self.visible) > 1000:
+                self.visible.clear()
+            visible = await database_sync_to_async(ticket_selectors.ticket_visible)(
+                user=self.agent, ticket_id=ticket_id
+            )
+            known = self.visible[ticket_id] = (visible, now + VISIBILITY_TTL)
+        return known[0]
 
     def _touch_presence(self) -> None:
         chat_services.chat_agent_present(user_id=self.agent.pk, channel_name=self.channel_name)
@@ -318,6 +340,12 @@ class ChatAgentConsumer(_JsonConsumer):
         )
 
     async def chat_event(self, event: dict[str, Any]) -> None:
+        """Pass a chat event on, unless it is about a ticket of a restricted team this agent
+        is not in (`tickets.selectors.ticket_visible`, the API's rule): the chat group is one
+        broadcast to every agent, so the filter runs here."""
+        ticket_id = event.get("ticket")
+        if isinstance(ticket_id, int) and not await self._sees(ticket_id):
+            return
         await self.send_json(
             {
                 "type": event["event"],

@@ -34,7 +34,8 @@ from tickets.models import (
 
 @admin.register(Team)
 class TeamAdmin(RoleAdminMixin, admin.ModelAdmin[Team]):
-    list_display = ["name", "lead", "is_default", "created_at"]
+    list_display = ["name", "lead", "is_default", "restricted", "created_at"]
+    list_filter = ["restricted"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
     list_select_related = ["lead"]

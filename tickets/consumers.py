@@ -7,12 +7,27 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from tickets import selectors
 from tickets.permissions import is_agent
-from tickets.realtime import QUEUE_GROUP, ticket_group
+from tickets.realtime import QUEUE_GROUP, team_group, ticket_group
+
+
+def _groups_for(user: Any, ticket_id: int | None) -> list[str] | None:
+    """The groups this agent's socket joins, or None when the ticket is missing or hidden
+    from them (the same rule as the API: `selectors.ticket_visible`). The queue feed is
+    every agent's `QUEUE_GROUP` plus the feeds of the restricted teams they may see; team
+    membership is read at connect time, so a change shows on the next connect."""
+    if ticket_id is not None:
+        if not selectors.ticket_visible(user=user, ticket_id=ticket_id):
+            return None
+        return [ticket_group(ticket_id)]
+    teams = selectors.team_ids_visible_restricted(user=user)
+    return [QUEUE_GROUP, *(team_group(team_id) for team_id in teams)]
 
 
 class TicketUpdatesConsumer(AsyncJsonWebsocketConsumer):
-    """`/ws/tickets/` (every ticket) or `/ws/tickets/<id>/` (one ticket): live updates."""
+    """`/ws/tickets/` (every ticket this agent may see) or `/ws/tickets/<id>/` (one ticket,
+    refused with 4404 when it is missing or in a restricted team they are not in)."""
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -20,13 +35,20 @@ class TicketUpdatesConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         ticket_id = self.scope["url_route"]["kwargs"].get("ticket_id")
-        self.group = ticket_group(int(ticket_id)) if ticket_id else QUEUE_GROUP
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        groups = await database_sync_to_async(_groups_for)(
+            user, int(ticket_id) if ticket_id else None
+        )
+        if groups is None:
+            await self.close(code=4404)
+            return
+        self.groups_joined = groups
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def ticket_event(self, event: dict[str, Any]) -> None:
         await self.send_json({k: event[k] for k in ("event", "ticket", "data")})

@@ -19,10 +19,36 @@ def ticket_group(ticket_id: int) -> str:
 QUEUE_GROUP = "tickets.all"
 
 
+def team_group(team_id: int) -> str:
+    """The queue feed of one restricted team: its tickets' events go here instead of to
+    `QUEUE_GROUP`, and only the team's members and the managers join it (the Redis layer
+    cannot filter a group's broadcast per user)."""
+    return f"team.{team_id}"
+
+
+def _restricted_teams(ticket_ids: list[int]) -> dict[int, int]:
+    """{ticket id: team id} for those of the tickets whose team is restricted; one query."""
+    from tickets.models import Ticket
+
+    rows = Ticket.objects.filter(pk__in=ticket_ids, team__restricted=True).values_list(
+        "pk", "team_id"
+    )
+    return {pk: team_id for pk, team_id in rows if team_id is not None}
+
+
 def publish_ticket_event(*, ticket_id: int, event: str, data: dict[str, Any] | None = None) -> None:
-    """Tell every agent watching the ticket (and the queues) once the transaction commits."""
+    """Tell every agent watching the ticket (and the queues) once the transaction commits.
+    A restricted team's ticket goes to that team's feed, not to every agent's queue; which
+    team is read after the commit (one query), so a team change in the same transaction
+    counts."""
     payload = {"type": "ticket.event", "event": event, "ticket": ticket_id, "data": data or {}}
-    publish_after_commit([(ticket_group(ticket_id), payload), (QUEUE_GROUP, payload)])
+
+    def send() -> None:
+        team_id = _restricted_teams([ticket_id]).get(ticket_id)
+        queue = team_group(team_id) if team_id is not None else QUEUE_GROUP
+        _send_many([(ticket_group(ticket_id), payload), (queue, payload)])
+
+    transaction.on_commit(send)
 
 
 def _send_many(items: list[tuple[str, dict[str, Any]]]) -> None:
@@ -65,11 +91,23 @@ def publish_ticket_events(*, event: str, tickets: dict[int, dict[str, Any]]) -> 
         )
         for ticket_id, data in tickets.items()
     ]
-    summary: dict[str, Any] = {
-        "type": "ticket.event",
-        "event": event,
-        "ticket": None,
-        "data": {"tickets": sorted(tickets)[:1000]},
-    }
-    items.append((QUEUE_GROUP, summary))
-    transaction.on_commit(lambda: _send_many(items))
+
+    def send() -> None:
+        # The summary lists ticket ids: restricted teams' ids go to their team's feed only.
+        by_queue: dict[str, list[int]] = {}
+        restricted = _restricted_teams(list(tickets))
+        for ticket_id in tickets:
+            team_id = restricted.get(ticket_id)
+            queue = team_group(team_id) if team_id is not None else QUEUE_GROUP
+            by_queue.setdefault(queue, []).append(ticket_id)
+        for queue, ids in by_queue.items():
+            summary: dict[str, Any] = {
+                "type": "ticket.event",
+                "event": event,
+                "ticket": None,
+                "data": {"tickets": sorted(ids)[:1000]},
+            }
+            items.append((queue, summary))
+        _send_many(items)
+
+    transaction.on_commit(send)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import phonenumbers
 from django.conf import settings
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from customers.models import Customer, Identity
@@ -53,6 +54,101 @@ def ticket_get(*, ticket_id: int, with_sla: bool = True) -> Ticket:
     if with_sla:
         tickets = tickets.prefetch_related(_sla_timers())
     return tickets.get(pk=ticket_id)
+
+
+# --- Who sees what: the one access rule every agent surface reads tickets through -----------
+#
+# A ticket is hidden from a user when its team is restricted and the user is neither a member
+# of that team nor a manager (superuser or the Managers group, as `helpdesk.roles.is_manager`
+# says). The rule is one SQL condition added to the query the page makes anyway — no extra
+# query per request (the role is checked in SQL, not with `is_manager`, which reads the
+# groups again). Hidden tickets answer a plain 404, like tickets that do not exist, so an
+# id does not tell whether it exists.
+
+
+def _hidden_team_ids(*, user: User) -> QuerySet[Team, Any]:
+    """The ids of the restricted teams `user` is not in, or none for a manager. Restricted
+    teams are few: the subquery is a small hashed set in the ticket query."""
+    from django.contrib.auth import get_user_model
+
+    from helpdesk.roles import MANAGERS_GROUP
+
+    memberships = get_user_model().groups.through.objects
+    is_manager = Exists(memberships.filter(user_id=user.pk, group__name=MANAGERS_GROUP))
+    is_member = Exists(Team.members.through.objects.filter(team_id=OuterRef("pk"), user_id=user.pk))
+    return Team.objects.filter(restricted=True).filter(~is_member).filter(~is_manager).values("pk")
+
+
+def ticket_visible_to(*, user: User, prefix: str = "") -> Q:
+    """The access rule as a condition on tickets (`prefix` "ticket__" for rows that hang
+    off a ticket). Tickets without a team are visible to every agent."""
+    if user.is_superuser:
+        return Q()
+    return Q(**{f"{prefix}team__isnull": True}) | ~Q(
+        **{f"{prefix}team_id__in": _hidden_team_ids(user=user)}
+    )
+
+
+def ticket_list_for_user(*, user: User) -> QuerySet[Ticket]:
+    """`ticket_list()` without the tickets `user` may not see; the same number of queries."""
+    return ticket_list().filter(ticket_visible_to(user=user))
+
+
+def ticket_get_for_user(*, user: User, ticket_id: int, with_sla: bool = True) -> Ticket:
+    """The ticket with the joins of `ticket_get`, or `Http404` when there is none or `user`
+    may not see it (one answer for both)."""
+    tickets = Ticket.objects.select_related("customer", "assignee", "team")
+    if with_sla:
+        tickets = tickets.prefetch_related(_sla_timers())
+    ticket = tickets.filter(ticket_visible_to(user=user), pk=ticket_id).first()
+    if ticket is None:
+        raise Http404("No such ticket")
+    return ticket
+
+
+def ticket_find_for_user(*, user: User, ticket_id: int) -> Ticket | None:
+    """The bare ticket (id and team only) if it exists and `user` may see it, else None:
+    for sub-resources and for the target of a merge or move."""
+    return (
+        Ticket.objects.only("id", "team_id")
+        .filter(ticket_visible_to(user=user), pk=ticket_id)
+        .first()
+    )
+
+
+def ticket_visible(*, user: User, ticket_id: int) -> bool:
+    """Whether the ticket exists and `user` may see it (websocket joins)."""
+    return ticket_find_for_user(user=user, ticket_id=ticket_id) is not None
+
+
+def message_get_for_user(*, user: User, message_id: int) -> Message:
+    """A message on a ticket `user` may see, or `Http404`."""
+    message = (
+        Message.objects.select_related("ticket")
+        .filter(ticket_visible_to(user=user, prefix="ticket__"), pk=message_id)
+        .first()
+    )
+    if message is None:
+        raise Http404("No such message")
+    return message
+
+
+def attachment_get_for_user(*, user: User, attachment_id: int) -> Attachment:
+    """An attachment of a message on a ticket `user` may see, or `Http404`."""
+    attachment = Attachment.objects.filter(
+        ticket_visible_to(user=user, prefix="message__ticket__"), pk=attachment_id
+    ).first()
+    if attachment is None:
+        raise Http404("No such attachment")
+    return attachment
+
+
+def team_ids_visible_restricted(*, user: User) -> list[int]:
+    """The restricted teams whose tickets `user` sees (all of them for a manager): the
+    per-team realtime groups an agent's queue socket joins."""
+    hidden = set(_hidden_team_ids(user=user).values_list("pk", flat=True))
+    restricted = Team.objects.filter(restricted=True).values_list("pk", flat=True)
+    return [pk for pk in restricted if pk not in hidden]
 
 
 def message_list(*, ticket: Ticket) -> QuerySet[Message]:

@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 
-from tickets.models import Attachment
+from helpdesk.roles import acting_user
+from tickets import selectors
 from tickets.permissions import IsAgent
 
 
@@ -18,9 +19,8 @@ from tickets.permissions import IsAgent
 def attachment_download(request: Request, pk: int) -> FileResponse:
     """A file a customer sent (or an agent attached), as it was stored. Always served as a
     download in a sandbox: a customer's HTML or SVG must never run in our origin."""
-    attachment = Attachment.objects.filter(pk=pk).first()
-    if attachment is None:
-        raise Http404("No such attachment")
+    # 404 alike for a missing attachment and one on a ticket this agent may not see.
+    attachment = selectors.attachment_get_for_user(user=acting_user(request.user), attachment_id=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

@@ -51,8 +51,9 @@ class TodoSerializer(serializers.ModelSerializer[Todo]):
         read_only_fields = fields
 
 
-def _ticket_or_404(ticket_pk: int) -> Ticket:
-    ticket = selectors.ticket_find(ticket_id=ticket_pk)
+def _ticket_or_404(request: Request, ticket_pk: int) -> Ticket:
+    """The ticket if this agent may see it; 404 alike for missing and hidden."""
+    ticket = selectors.ticket_find_for_user(user=acting_user(request.user), ticket_id=ticket_pk)
     if ticket is None:
         raise Http404("No such ticket")
     return ticket
@@ -97,7 +98,7 @@ def call_create(request: Request) -> Response:
 @api_view(["GET"])
 def todo_list(request: Request, ticket_pk: int) -> Response:
     """The ticket's to-dos, oldest first; `?open=true` for the ones still to do."""
-    todos = selectors.todo_list(ticket=_ticket_or_404(ticket_pk))
+    todos = selectors.todo_list(ticket=_ticket_or_404(request, ticket_pk))
     if request.query_params.get("open") in ("1", "true"):
         todos = todos.filter(done_at__isnull=True)
     paginator = TimelineCursorPagination()
@@ -109,7 +110,7 @@ def todo_list(request: Request, ticket_pk: int) -> Response:
 @api_view(["POST"])
 def todo_done(request: Request, ticket_pk: int, pk: int) -> Response:
     """Mark the to-do done (an event on the timeline); done already is not an error."""
-    todo = selectors.todo_list(ticket=_ticket_or_404(ticket_pk)).filter(pk=pk).first()
+    todo = selectors.todo_list(ticket=_ticket_or_404(request, ticket_pk)).filter(pk=pk).first()
     if todo is None:
         raise Http404("No such to-do on this ticket")
     todo = services.todo_done(todo=todo, by=acting_user(request.user))

@@ -59,12 +59,12 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Message]):
 
     def _ticket(self) -> Ticket:
         if not hasattr(self, "_ticket_cache"):
-            try:
-                self._ticket_cache = selectors.ticket_get(
-                    ticket_id=int(self.kwargs["ticket_pk"]), with_sla=False
-                )
-            except (Ticket.DoesNotExist, ValueError):
-                raise Http404("No such ticket") from None
+            # 404 alike for a missing ticket and one this agent may not see.
+            self._ticket_cache = selectors.ticket_get_for_user(
+                user=acting_user(self.request.user),
+                ticket_id=int(self.kwargs["ticket_pk"]),
+                with_sla=False,
+            )
         return self._ticket_cache
 
     def get_queryset(self) -> QuerySet[Message]:
@@ -107,7 +107,9 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Message]):
         data.is_valid(raise_exception=True)
         target = None
         if data.validated_data.get("to_ticket"):
-            target = Ticket.objects.filter(pk=data.validated_data["to_ticket"]).first()
+            target = selectors.ticket_find_for_user(
+                user=acting_user(request.user), ticket_id=data.validated_data["to_ticket"]
+            )
             if target is None:
                 raise serializers.ValidationError({"to_ticket": "no such ticket"})
         moved_to = services.message_move(

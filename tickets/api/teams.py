@@ -16,7 +16,7 @@ class TeamSerializer(serializers.ModelSerializer[Team]):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "lead", "members", "is_default"]
+        fields = ["id", "name", "lead", "members", "is_default", "restricted"]
 
 
 class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Team]):

@@ -145,16 +145,22 @@ class TicketViewSet(
     filterset_class = TicketFilter
 
     def get_queryset(self) -> QuerySet[Ticket]:
-        return selectors.ticket_list()
+        if getattr(self, "swagger_fake_view", False):
+            return Ticket.objects.none()
+        return selectors.ticket_list_for_user(user=acting_user(self.request.user))
 
     def get_object(self) -> Ticket:
+        """The ticket in the URL if this agent may see it; 404 alike for missing and hidden."""
         try:
-            # The SLA clocks only where the ticket itself is shown, not for its sub-lists.
-            return selectors.ticket_get(
-                ticket_id=int(self.kwargs["pk"]), with_sla=self.action != "events"
-            )
-        except (Ticket.DoesNotExist, ValueError):
+            ticket_id = int(self.kwargs["pk"])
+        except ValueError:
             raise Http404("No such ticket") from None
+        # The SLA clocks only where the ticket itself is shown, not for its sub-lists.
+        return selectors.ticket_get_for_user(
+            user=acting_user(self.request.user),
+            ticket_id=ticket_id,
+            with_sla=self.action != "events",
+        )
 
     @extend_schema(responses=TicketDetailSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -218,7 +224,9 @@ class TicketViewSet(
         source = self.get_object()
         data = MergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target = Ticket.objects.filter(pk=data.validated_data["into"]).first()
+        target = selectors.ticket_find_for_user(
+            user=acting_user(request.user), ticket_id=data.validated_data["into"]
+        )
         if target is None:
             raise serializers.ValidationError({"into": "no such ticket"})
         survivor = services.ticket_merge(source=source, target=target, by=acting_user(request.user))

@@ -41,6 +41,10 @@ class Team(models.Model):
         default=False,
         help_text="Its lead is warned about SLA risks on tickets with no assignee and no team",
     )
+    # Who sees its tickets is decided in one place: `tickets.selectors.ticket_list_for_user`.
+    restricted = models.BooleanField(
+        default=False, help_text="only members and managers see its tickets"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
