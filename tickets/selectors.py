@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import phonenumbers
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from customers.models import Customer, Identity
 from customers.normalise import InvalidIdentity, normalise_email
+from helpdesk.roles import MANAGERS_GROUP
 from tickets.models import (
     ACTIVE_STATUSES,
     Attachment,
@@ -69,10 +71,6 @@ def ticket_get(*, ticket_id: int, with_sla: bool = True) -> Ticket:
 def _hidden_team_ids(*, user: User) -> QuerySet[Team, Any]:
     """The ids of the restricted teams `user` is not in, or none for a manager. Restricted
     teams are few: the subquery is a small hashed set in the ticket query."""
-    from django.contrib.auth import get_user_model
-
-    from helpdesk.roles import MANAGERS_GROUP
-
     memberships = get_user_model().groups.through.objects
     is_manager = Exists(memberships.filter(user_id=user.pk, group__name=MANAGERS_GROUP))
     is_member = Exists(Team.members.through.objects.filter(team_id=OuterRef("pk"), user_id=user.pk))
@@ -146,9 +144,8 @@ def attachment_get_for_user(*, user: User, attachment_id: int) -> Attachment:
 def team_ids_visible_restricted(*, user: User) -> list[int]:
     """The restricted teams whose tickets `user` sees (all of them for a manager): the
     per-team realtime groups an agent's queue socket joins."""
-    hidden = set(_hidden_team_ids(user=user).values_list("pk", flat=True))
-    restricted = Team.objects.filter(restricted=True).values_list("pk", flat=True)
-    return [pk for pk in restricted if pk not in hidden]
+    visible = Team.objects.filter(restricted=True).exclude(pk__in=_hidden_team_ids(user=user))
+    return list(visible.values_list("pk", flat=True))
 
 
 def message_list(*, ticket: Ticket) -> QuerySet[Message]:
