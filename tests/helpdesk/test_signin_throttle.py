@@ -284,3 +284,24 @@ def test_a_pool_timeout_answers_503_not_500() -> None:
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert middleware.process_exception(request, OperationalError("other")) is None
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "advice"),
+    [
+        ("nl", "Inloggen is geblokkeerd", "Probeer het over 15 minuten opnieuw"),
+        ("pl", "Logowanie jest zablokowane", "Spróbuj ponownie za 15 min"),
+    ],
+)
+def test_the_lockout_page_speaks_the_browsers_language(
+    django_user_model, language: str, heading: str, advice: str
+) -> None:
+    django_user_model.objects.create_user(username="jan", password="pw-jan-right", is_staff=True)
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    for i in range(5):
+        response = client.post("/admin/login/", {"username": "jan", "password": f"no-{i}"})
+
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert heading in page
+    assert advice in page
