@@ -101,11 +101,22 @@ class Ticket(models.Model):
     last_human_reply_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The nearest promise: due and at-risk times of the live SLA timer due first, kept by a
+    # PostgreSQL trigger on the timers table (migration 0010) whatever path writes a timer,
+    # so the desk's queues sort by due time on an index. Null when no timer is live.
+    sla_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_at_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
+            # The desk's queues: ORDER BY sla_due_at NULLS LAST, id within each view's filter.
+            models.Index(fields=["sla_due_at", "id"], name="ticket_due_idx"),
+            models.Index(fields=["assignee", "sla_due_at", "id"], name="ticket_assignee_due_idx"),
+            models.Index(fields=["team", "sla_due_at", "id"], name="ticket_team_due_idx"),
+            models.Index(fields=["status", "sla_due_at", "id"], name="ticket_status_due_idx"),
+            models.Index(fields=["channel", "sla_due_at", "id"], name="ticket_channel_due_idx"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status_idx"),
             models.Index(fields=["status", "-id"], name="ticket_status_id_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
