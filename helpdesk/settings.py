@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "tickets",
     "channels_inbox",
     "surveys",
+    "desk",
     # Sign-in throttling (its own migrations); `helpdesk` connects project-wide receivers.
     "axes",
     "helpdesk.apps.HelpdeskConfig",
@@ -158,7 +159,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/desk/signin/"
 # axes first (our subclass of AxesStandaloneBackend): it refuses a locked-out
 # account+address before any password is hashed. PasswordCheckBackend is ModelBackend with a
 # bound on concurrent password checks.

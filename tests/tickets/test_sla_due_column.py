@@ -43,7 +43,9 @@ def test_due_follows_start_reply_merge_and_solve(agent) -> None:
     with time_machine.travel(T0, tick=False):
         ticket = message_ingest(data=inbound(value="due@example.com", body_text="Hello")).ticket
         due, at_risk = _nearest(ticket)
-        assert due is not None and at_risk is not None and at_risk < due
+        assert due is not None
+        assert at_risk is not None
+        assert at_risk < due
 
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         ticket_set_status(ticket=ticket, status=Status.PENDING, by=agent)

@@ -1,0 +1,41 @@
+"""Template helpers of the desk: the promise chip and channel names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from desk.promise import Promise, promise_of
+
+register = template.Library()
+
+CHANNEL_LABELS = {
+    "email": _("Email"),
+    "web": _("Web form"),
+    "chat": _("Live chat"),
+    "phone": _("Phone"),
+    "facebook": _("Messenger"),
+    "instagram": _("Instagram"),
+    "whatsapp": _("WhatsApp"),
+    "x": _("X"),
+}
+
+
+@register.simple_tag(takes_context=True)
+def promise(context: template.Context, ticket: Any) -> Promise:
+    """The ticket's countdown; `now` is read once per render and shared by every row."""
+    now = context.get("now")
+    if now is None:
+        now = timezone.now()
+        context["now"] = now
+    return promise_of(
+        status=ticket.status, due_at=ticket.sla_due_at, at_risk_at=ticket.sla_at_risk_at, now=now
+    )
+
+
+@register.filter
+def channel_label(channel: str) -> str:
+    return str(CHANNEL_LABELS.get(channel, channel))

@@ -1,0 +1,21 @@
+"""`/desk/`: the agent workspace. One module of views per area (`desk/views/`)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from desk.views import auth, macros, queue, search, ticket
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", queue.queue, name="queue"),
+    path("rows/", queue.queue_rows, name="queue_rows"),
+    path("nav/", queue.views_nav, name="views_nav"),
+    path("signin/", auth.signin, name="signin"),
+    path("signout/", auth.signout, name="signout"),
+    path("password/", auth.password_change, name="password"),
+    path("tickets/<int:ticket_id>/", ticket.ticket_page, name="ticket"),
+    path("search/", search.search, name="search"),
+    path("macros/", macros.macro_list, name="macros"),
+]

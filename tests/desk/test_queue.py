@@ -1,0 +1,163 @@
+"""The desk's list through HTTP: who gets in, the views and their counts, promise order,
+keyset pages, and a query count that does not grow with the data."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import inbound
+from tickets.models import Team, Ticket
+from tickets.services import message_ingest, sla_policies_default, ticket_assign
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _policies(db) -> None:
+    sla_policies_default()
+
+
+def _ticket(n: int, **kwargs) -> Ticket:
+    return message_ingest(
+        data=inbound(value=f"c{n}@example.com", body_text=f"Question number {n}", **kwargs)
+    ).ticket
+
+
+def _ids(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'data-ticket="(\d+)" id="row-', html)]
+
+
+def test_anonymous_is_sent_to_sign_in_and_a_customer_account_is_refused(client, django_user_model):
+    response = client.get("/desk/?view=unassigned")
+    assert response.status_code == 302
+    assert response["Location"] == "/desk/signin/?next=/desk/%3Fview%3Dunassigned"
+    customer = django_user_model.objects.create_user(username="cust", password="pw-cust-1")
+    client.force_login(customer)
+    for path in ("/desk/", "/desk/rows/", "/desk/nav/", "/desk/search/?q=x"):
+        assert client.get(path).status_code == 403
+
+
+def test_sign_in_sign_out_and_root_redirect(client, agent):
+    page = client.get("/desk/signin/")
+    assert page.status_code == 200
+    assert b'name="username"' in page.content
+    wrong = client.post("/desk/signin/", {"username": "agent1", "password": "nope"})
+    assert wrong.status_code == 400
+    assert b"correct username and password" in wrong.content
+    right = client.post(
+        "/desk/signin/", {"username": "agent1", "password": "pw-agent-1", "next": "/desk/?view=all"}
+    )
+    assert right.status_code == 302
+    assert right["Location"] == "/desk/?view=all"
+    assert client.get("/")["Location"] == "/desk/"
+    client.post("/desk/signout/")
+    assert client.get("/desk/").status_code == 302
+
+
+def test_a_customer_account_cannot_sign_in_to_the_desk(client, django_user_model):
+    django_user_model.objects.create_user(username="cust", password="pw-cust-1")
+    response = client.post("/desk/signin/", {"username": "cust", "password": "pw-cust-1"})
+    assert response.status_code == 400
+    assert client.get("/desk/").status_code == 302
+
+
+def test_an_offsite_next_is_ignored(client, agent):
+    response = client.post(
+        "/desk/signin/",
+        {"username": "agent1", "password": "pw-agent-1", "next": "https://evil.example/desk/"},
+    )
+    assert response["Location"] == "/desk/"
+
+
+def test_password_change_keeps_the_agent_signed_in(desk_client, agent):
+    response = desk_client.post(
+        "/desk/password/",
+        {
+            "old_password": "pw-agent-1",
+            "new_password1": "a-new-long-passphrase-7",
+            "new_password2": "a-new-long-passphrase-7",
+        },
+    )
+    assert response.status_code == 200
+    assert b"was changed" in response.content
+    agent.refresh_from_db()
+    assert agent.check_password("a-new-long-passphrase-7")
+    assert desk_client.get("/desk/").status_code == 200
+    bad = desk_client.post(
+        "/desk/password/",
+        {"old_password": "wrong", "new_password1": "x", "new_password2": "y"},
+    )
+    assert bad.status_code == 400
+    assert b"field-error" in bad.content
+
+
+def test_views_count_and_order_by_the_nearest_promise(desk_client, agent):
+    tickets = [_ticket(n) for n in range(3)]
+    # Make the middle one the most urgent and the first one breached.
+    now = timezone.now()
+    Ticket.objects.filter(pk=tickets[1].pk).update(sla_due_at=now + timedelta(minutes=30))
+    Ticket.objects.filter(pk=tickets[0].pk).update(sla_due_at=now - timedelta(minutes=5))
+    ticket_assign(ticket=tickets[2], agent=agent, by=agent)
+
+    page = desk_client.get("/desk/?view=unassigned").content.decode()
+    assert _ids(page) == [tickets[0].pk, tickets[1].pk]
+    assert "missed 5 min ago" in page
+    mine = desk_client.get("/desk/").content.decode()
+    assert _ids(mine) == [tickets[2].pk]
+    nav = desk_client.get("/desk/nav/").content.decode()
+    counts = dict(re.findall(r'data-view="(\w+)".*?class="count">([^<]+)<', nav, re.S))
+    assert counts["mine"] == "1"
+    assert counts["unassigned"] == "2"
+    assert counts["breached"] == "1"
+
+
+def test_keyset_pages_cover_every_ticket_once(desk_client, monkeypatch):
+    from desk import queues
+
+    for n in range(7):
+        _ticket(n)
+    Ticket.objects.filter(pk__in=Ticket.objects.order_by("id").values("pk")[:2]).update(
+        sla_due_at=None
+    )
+    monkeypatch.setattr(queues, "PAGE_SIZE", 3)
+    seen: list[int] = []
+    url = "/desk/rows/?view=all"
+    while url:
+        html = desk_client.get(url).content.decode()
+        seen += _ids(html)
+        match = re.search(r'hx-get="(/desk/rows/\?[^"]+)"', html)
+        url = match.group(1).replace("&amp;", "&") if match else ""
+    assert sorted(seen) == sorted(Ticket.objects.values_list("pk", flat=True))
+    assert len(seen) == len(set(seen))
+
+
+def test_restricted_team_tickets_stay_out_of_lists_and_counts(desk_client, agent):
+    secret = Team.objects.create(name="Legal", restricted=True)
+    hidden = _ticket(1)
+    Ticket.objects.filter(pk=hidden.pk).update(team=secret)
+    shown = _ticket(2)
+    page = desk_client.get("/desk/?view=all").content.decode()
+    assert _ids(page) == [shown.pk]
+    assert desk_client.get(f"/desk/tickets/{hidden.pk}/").status_code == 404
+    assert desk_client.get(f"/desk/tickets/{shown.pk}/").status_code == 200
+
+
+def _queries(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_list_costs_the_same_queries_for_3_or_30_tickets(desk_client):
+    for n in range(3):
+        _ticket(n)
+    few = _queries(desk_client, "/desk/?view=all")
+    for n in range(3, 30):
+        _ticket(n)
+    assert _queries(desk_client, "/desk/?view=all") == few
