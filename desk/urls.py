@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from desk.views import auth, macros, queue, search, ticket
+from desk.views import (
+    auth,
+    bulk,
+    chat,
+    composer,
+    live,
+    macros,
+    notifications,
+    queue,
+    search,
+    ticket,
+)
 
 app_name = "desk"
 
@@ -18,4 +29,10 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/", ticket.ticket_page, name="ticket"),
     path("search/", search.search, name="search"),
     path("macros/", macros.macro_list, name="macros"),
+    # Each area's own routes, kept in its module so work on one does not touch the others.
+    *bulk.urlpatterns,
+    *chat.urlpatterns,
+    *composer.urlpatterns,
+    *live.urlpatterns,
+    *notifications.urlpatterns,
 ]

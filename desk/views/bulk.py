@@ -1,0 +1,7 @@
+"""Desk views: bulk (filled in by its own work)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,1 @@
+// Desk behaviour: composer (filled in by its own work).

@@ -1,0 +1,1 @@
+// Desk behaviour: live (filled in by its own work).

@@ -1,0 +1,1 @@
+// Desk behaviour: shortcuts (filled in by its own work).
