@@ -238,12 +238,14 @@ def run() -> int:
             children.append(
                 (name, subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True))
             )
-        say(f"serving http://127.0.0.1:{port}/  (Ctrl-C stops everything)")
+        base = f"http://127.0.0.1:{port}"
+        say(f"serving {base}/  (Ctrl-C stops everything)")
+        say(f"agent desk: {base}/desk/  (sign in as anna / agent: the festival ticket is in Mine)")
         say(
             "demo logins: admin/admin (admin), manager/manager, "
             "agents anna, piotr, sam with password 'agent'"
         )
-        say(f"admin: http://127.0.0.1:{port}/admin/   API docs: http://127.0.0.1:{port}/api/docs/")
+        say(f"admin: {base}/admin/   API docs: {base}/api/docs/")
         code = 0
         while not stopping:
             dead = [(name, proc) for name, proc in children if proc.poll() is not None]
