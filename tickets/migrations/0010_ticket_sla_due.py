@@ -88,27 +88,51 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="ticket",
-            index=models.Index(fields=["sla_due_at", "id"], name="ticket_due_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="ticket",
             index=models.Index(
-                fields=["assignee", "sla_due_at", "id"], name="ticket_assignee_due_idx"
+                condition=models.Q(
+                    ("merged_into__isnull", True),
+                    ("status__in", ["new", "open", "pending", "on_hold"]),
+                ),
+                fields=["sla_due_at", "id"],
+                name="ticket_due_idx",
             ),
         ),
         migrations.AddIndex(
             model_name="ticket",
-            index=models.Index(fields=["team", "sla_due_at", "id"], name="ticket_team_due_idx"),
+            index=models.Index(
+                condition=models.Q(
+                    ("merged_into__isnull", True),
+                    ("status__in", ["new", "open", "pending", "on_hold"]),
+                ),
+                fields=["assignee", "sla_due_at", "id"],
+                name="ticket_assignee_due_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("merged_into__isnull", True),
+                    ("status__in", ["new", "open", "pending", "on_hold"]),
+                ),
+                fields=["team", "sla_due_at", "id"],
+                name="ticket_team_due_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("merged_into__isnull", True),
+                    ("status__in", ["new", "open", "pending", "on_hold"]),
+                ),
+                fields=["channel", "sla_due_at", "id"],
+                name="ticket_channel_due_idx",
+            ),
         ),
         migrations.AddIndex(
             model_name="ticket",
             index=models.Index(fields=["status", "sla_due_at", "id"], name="ticket_status_due_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="ticket",
-            index=models.Index(
-                fields=["channel", "sla_due_at", "id"], name="ticket_channel_due_idx"
-            ),
         ),
         migrations.RunSQL(FORWARD, REVERSE),
     ]
