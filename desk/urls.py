@@ -9,6 +9,7 @@ from desk.views import (
     bulk,
     chat,
     composer,
+    customer,
     live,
     macros,
     notifications,
@@ -33,6 +34,7 @@ urlpatterns = [
     *bulk.urlpatterns,
     *chat.urlpatterns,
     *composer.urlpatterns,
+    *customer.urlpatterns,
     *live.urlpatterns,
     *notifications.urlpatterns,
 ]
