@@ -284,4 +284,21 @@ def chat_agents_online() -> bool:
 
 
 def chat_visitor_connected(*, conversation_id: int) -> bool:
-    return presence_count(name=f"chat-visitor-{conversation_id}") > 0
+    return presence_count(name=_visitor_presence(conversation_id)) > 0
+
+
+def _visitor_presence(conversation_id: int) -> str:
+    return f"chat-visitor-{conversation_id}"
+
+
+def chat_visitors_connected(*, conversation_ids: Iterable[int]) -> set[int]:
+    """Which of these conversations have the visitor's widget open now: one Redis round
+    trip for any number (the desk's live chat view asks for a page of them at once)."""
+    ids = list(conversation_ids)
+    if not ids:
+        return set()
+    pipe = presence_redis().pipeline(transaction=False)
+    now = time.time()
+    for conversation_id in ids:
+        pipe.zcount(presence_key(_visitor_presence(conversation_id)), now, "+inf")
+    return {cid for cid, count in zip(ids, pipe.execute(), strict=True) if count}

@@ -118,6 +118,7 @@ LIVE_TIMER_STATES = (TimerState.RUNNING, TimerState.PAUSED)
 class NotificationKind(models.TextChoices):
     SLA_AT_RISK = "sla_at_risk", "SLA at risk"
     SLA_BREACHED = "sla_breached", "SLA breached"
+    ASSIGNED = "assigned", "Assigned to you"
     CSAT_LOW = "csat_low", "Low satisfaction rating"
 
 

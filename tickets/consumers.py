@@ -9,7 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tickets import selectors
 from tickets.permissions import is_agent
-from tickets.realtime import QUEUE_GROUP, team_group, ticket_group
+from tickets.realtime import QUEUE_GROUP, team_group, ticket_group, user_group
 
 
 def _groups_for(user: Any, ticket_id: int | None) -> list[str] | None:
@@ -52,3 +52,28 @@ class TicketUpdatesConsumer(AsyncJsonWebsocketConsumer):
 
     async def ticket_event(self, event: dict[str, Any]) -> None:
         await self.send_json({k: event[k] for k in ("event", "ticket", "data")})
+
+
+class NotificationsConsumer(AsyncJsonWebsocketConsumer):
+    """`/ws/notifications/`: the signed-in agent's own feed (`user.<id>`). Each frame,
+    `{"event": "notification.created" | "notification.read"}`, only says that their
+    notifications changed; the bell reads them over HTTP under the ticket access rule, so the
+    socket carries nothing a user could not see. Refused with 4403 for non-agents."""
+
+    group: str | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not await database_sync_to_async(is_agent)(user):
+            await self.close(code=4403)
+            return
+        self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def notification_event(self, event: dict[str, Any]) -> None:
+        await self.send_json({"event": event["event"]})

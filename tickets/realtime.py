@@ -19,6 +19,11 @@ def ticket_group(ticket_id: int) -> str:
 QUEUE_GROUP = "tickets.all"
 
 
+def user_group(user_id: int) -> str:
+    """One agent's own feed (their notifications): only that user's sockets join it."""
+    return f"user.{user_id}"
+
+
 def team_group(team_id: int) -> str:
     """The queue feed of one restricted team: its tickets' events go here instead of to
     `QUEUE_GROUP`, and only the team's members and the managers join it (the Redis layer

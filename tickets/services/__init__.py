@@ -28,7 +28,11 @@ from tickets.services.ingest import (
     message_ingest,
 )
 from tickets.services.merges import customer_merge_with_timeline, message_move, ticket_merge
-from tickets.services.notifications import notification_read, notifications_add
+from tickets.services.notifications import (
+    notification_read,
+    notifications_add,
+    notifications_read,
+)
 from tickets.services.outbox import (
     message_deliver,
     message_delivery_update,
@@ -84,6 +88,7 @@ __all__ = [
     "note_add",
     "notification_read",
     "notifications_add",
+    "notifications_read",
     "outbox_due_ids",
     "reply_channel_default",
     "reply_create",

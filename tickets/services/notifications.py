@@ -25,7 +25,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from tickets import selectors
+from tickets import realtime, selectors
 from tickets.models import EmailState, Notification, Team, Ticket
 
 if TYPE_CHECKING:
@@ -64,7 +64,20 @@ def notifications_create(notifications: list[Notification]) -> list[Notification
         from tickets.tasks import send_notification_emails
 
         transaction.on_commit(lambda: send_notification_emails.delay(ids))
+    _tell_users({n.user_id for n in created}, "notification.created")
     return created
+
+
+def _tell_users(user_ids: set[int], event: str) -> None:
+    """Tell each user's open desk pages (`user.<id>`, after commit) that their notifications
+    changed. The frame names no ticket: what the bell shows is read over HTTP, under the
+    ticket access rule, so a notification about a ticket the user may not see leaks nothing."""
+    realtime.publish_after_commit(
+        [
+            (realtime.user_group(user_id), {"type": "notification.event", "event": event})
+            for user_id in sorted(user_ids)
+        ]
+    )
 
 
 def notifications_email(*, notification_ids: list[int]) -> int:
@@ -199,7 +212,21 @@ def notification_read(*, user: User, notification_id: int) -> Notification | Non
     if notification is not None and notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        _tell_users({user.pk}, "notification.read")
     return notification
+
+
+def notifications_read(*, user: User, ticket_id: int | None = None) -> int:
+    """Mark the user's unread notifications read: all of them, or those about one ticket
+    (opening a ticket reads its notifications). Idempotent; returns how many changed. One
+    UPDATE on the unread partial index."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ticket_id is not None:
+        unread = unread.filter(ticket_id=ticket_id)
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        _tell_users({user.pk}, "notification.read")
+    return changed
 
 
 @transaction.atomic

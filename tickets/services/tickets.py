@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from customers.models import Customer
 from tickets import realtime
-from tickets.models import Channel, EventKind, Priority, Status, Team, Ticket
+from tickets.models import Channel, EventKind, NotificationKind, Priority, Status, Team, Ticket
 from tickets.services.errors import TicketError
 from tickets.services.events import event_record
+from tickets.services.notifications import notifications_add
 from tickets.services.sla import sla_on_status
 
 if TYPE_CHECKING:
@@ -119,12 +120,15 @@ def _change(
 
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, agent: User | None, by: User) -> Ticket:
+    """Assign the ticket to `agent` (None: unassign). An agent given it by someone else gets
+    an "assigned to you" notification (in-app, live, and its email); taking it oneself
+    notifies nobody."""
     ticket = ticket_lock(ticket)
     new = agent.pk if agent else None
     if ticket.assignee_id == new:
         return ticket
     text = f"assigned to {agent.get_username()}" if agent else "unassigned"
-    return _change(
+    ticket = _change(
         ticket,
         "assignee",
         agent,
@@ -134,6 +138,16 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: User) -> Ticket:
         old=ticket.assignee_id,
         new=new,
     )
+    if agent is not None and agent.pk != by.pk:
+        # Someone else gave it to them: the one case they would not otherwise know of.
+        by_name = by.get_full_name() or by.get_username()
+        notifications_add(
+            users=[agent],
+            ticket=ticket,
+            kind=NotificationKind.ASSIGNED,
+            text=f"#{ticket.pk} {ticket.subject}: assigned to you by {by_name}",
+        )
+    return ticket
 
 
 @transaction.atomic
