@@ -14,6 +14,8 @@ from django.shortcuts import render
 from helpdesk.roles import is_agent, is_manager
 
 if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
     from helpdesk.roles import User
 
 SIGNIN_URL = "/desk/signin/"
@@ -23,6 +25,7 @@ class DeskRequest(HttpRequest):
     """A request that passed `agent_required`: `user` is a signed-in agent."""
 
     user: User
+    htmx: HtmxDetails
 
 
 View = Callable[..., HttpResponse]

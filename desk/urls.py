@@ -37,4 +37,5 @@ urlpatterns = [
     *customer.urlpatterns,
     *live.urlpatterns,
     *notifications.urlpatterns,
+    *ticket.urlpatterns,
 ]
