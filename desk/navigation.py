@@ -16,17 +16,28 @@ if TYPE_CHECKING:
     from helpdesk.roles import User
 
 
+# The left column lists at most this many saved views per agent (and no more can be saved).
+SAVED_VIEWS_MAX = 30
+
+
 def count_label(count: int) -> str:
     return f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
 
 
 @dataclass
 class NavItem:
+    """One entry of the left column. `query` is the view without its order (how the current
+    one is found); `link` is where it leads, a saved view's own order included."""
+
     key: str
     label: str
     query: str
     count: int = 0
     current: bool = False
+    link: str = ""
+
+    def __post_init__(self) -> None:
+        self.link = self.link or self.query
 
     @property
     def count_label(self) -> str:
@@ -42,6 +53,17 @@ class Nav:
 
     def all(self) -> list[NavItem]:
         return [*self.views, *self.channels, *self.statuses, *self.saved]
+
+    def current_item(self) -> NavItem | None:
+        """The entry the list shows, a saved view before a built-in one of the same filter
+        (the agent named it)."""
+        for item in [*self.saved, *self.views, *self.channels, *self.statuses]:
+            if item.current:
+                return item
+        return None
+
+    def current_saved(self) -> NavItem | None:
+        return next((item for item in self.saved if item.current), None)
 
 
 def nav_build(*, user: User, current: QueueFilter | None) -> Nav:
@@ -60,17 +82,23 @@ def nav_build(*, user: User, current: QueueFilter | None) -> Nav:
         spec = QueueFilter(view="all", status=status)
         nav.statuses.append(NavItem(str(status), str(STATUS_LABELS[status]), spec.query()))
         specs.append((f"s:{status}", spec))
-    for saved in SavedView.objects.filter(owner=user).order_by("name")[:30]:
+    for saved in SavedView.objects.filter(owner=user).order_by("name")[:SAVED_VIEWS_MAX]:
         spec = QueueFilter.from_query(QueryDict(saved.query))
-        nav.saved.append(NavItem(str(saved.pk), saved.name, spec.query()))
+        nav.saved.append(NavItem(str(saved.pk), saved.name, spec.filter_query, link=spec.query()))
         specs.append((f"saved:{saved.pk}", spec))
     counts = queue_counts(user=user, keys=specs)
     for (key, _spec), item in zip(specs, nav.all(), strict=True):
         item.count = counts[key]
     if current is not None:
-        query = current.query()
+        # A view stays current whatever order the agent reads it in.
+        query = current.filter_query
         for item in nav.all():
             item.current = item.query == query
+        if nav.current_saved() is not None:
+            # The agent named this list: the left column marks that name, not a built-in
+            # entry that happens to hold the same filter.
+            for item in [*nav.views, *nav.channels, *nav.statuses]:
+                item.current = False
     return nav
 
 

@@ -15,16 +15,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import phonenumbers
 from django.db import connection
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Left
+from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Concat, Left
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from customers.choices import PHONE_KINDS, IdentityKind
+from customers.models import Identity
 from tickets.choices import ACTIVE_STATUSES, SOCIAL_CHANNELS, Channel, Direction, Status
-from tickets.models import Message, Ticket
-from tickets.selectors import ticket_visible_to
+from tickets.models import Message, Team, Ticket
+from tickets.selectors import team_ids_visible_restricted, ticket_visible_to
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -76,12 +79,13 @@ class QueueFilter:
     sort: str = "due"
 
     @classmethod
-    def from_query(cls, params: Any) -> QueueFilter:
+    def from_query(cls, params: Any, *, default_sort: str = "due") -> QueueFilter:
+        """`default_sort` is the agent's own order when the URL names none (UI.md item 1)."""
         view = params.get("view", "mine")
         channel = params.get("channel", "")
         status = params.get("status", "")
         team = params.get("team", "")
-        sort = params.get("sort", "due")
+        sort = params.get("sort", "") or default_sort
         return cls(
             view=view if view in dict(VIEWS) else "mine",
             channel=channel if channel in dict(CHANNEL_VIEWS) else "",
@@ -91,8 +95,10 @@ class QueueFilter:
             sort=sort if sort in dict(SORTS) else "due",
         )
 
-    def query(self, **changes: Any) -> str:
-        """This filter (with `changes`) as a query string, defaults left out."""
+    def query(self, *, with_sort: bool = False, **changes: Any) -> str:
+        """This filter (with `changes`) as a query string, defaults left out; `with_sort`
+        keeps the order even when it is the default, for links that must not fall back to
+        the agent's remembered order (the rows fragment, the next page)."""
         data = replace(self, **changes)
         pairs = {
             "view": data.view,
@@ -100,9 +106,25 @@ class QueueFilter:
             "status": data.status,
             "team": data.team or "",
             "tag": data.tag,
-            "sort": "" if data.sort == "due" else data.sort,
+            "sort": data.sort if with_sort or data.sort != "due" else "",
         }
         return urlencode({key: value for key, value in pairs.items() if value})
+
+    @property
+    def page_query(self) -> str:
+        """The query string of this exact page, order included."""
+        return self.query(with_sort=True)
+
+    @property
+    def filter_query(self) -> str:
+        """The query string without the order: what a view *is*, whatever way it is sorted
+        (the left column marks the current view by it)."""
+        return self.query(sort="due")
+
+    @property
+    def is_filtered(self) -> bool:
+        """Whether the filter bar narrows the view (a channel, status, team or tag)."""
+        return bool(self.channel or self.status or self.team is not None or self.tag)
 
 
 def _view_condition(view: str, *, user: User, now: datetime) -> Q:
@@ -158,6 +180,66 @@ def _latest_line() -> Subquery:
     return Subquery(latest)
 
 
+# Between the parts of the first identity read by `_first_identity` (kind, value, display).
+_SEP = "\x1f"
+# A nameless customer reads as an address an agent recognises: email and phone first.
+_REACHABLE_KINDS = [IdentityKind.EMAIL, *PHONE_KINDS]
+_KIND_LABELS: dict[str, _StrPromise] = {
+    IdentityKind.CHAT: _("Chat visitor"),
+    IdentityKind.FACEBOOK: _("Messenger user"),
+    IdentityKind.INSTAGRAM: _("Instagram user"),
+    IdentityKind.X: _("X user"),
+}
+
+
+def _first_identity() -> Case:
+    """For a customer without a name, their first identity (email and phone before the
+    others) as "kind␟value␟display", read per row inside the list's own query; nothing is
+    read for customers who have a name."""
+    first = (
+        Identity.objects.filter(customer_id=OuterRef("customer_id"))
+        .annotate(
+            reachable=Case(When(kind__in=_REACHABLE_KINDS, then=Value(0)), default=Value(1)),
+            label=Concat("kind", Value(_SEP), "value", Value(_SEP), "display"),
+        )
+        .order_by("reachable", "created_at", "id")
+        .values("label")[:1]
+    )
+    return Case(
+        When(customer__name="", then=Subquery(first)), default=Value(""), output_field=CharField()
+    )
+
+
+def customer_label(name: str, identity: str) -> str:
+    """What a row calls the customer: their name, else their first identity readably
+    (an email address, a phone number in international format), else what they are."""
+    if name:
+        return name
+    kind, _sep, rest = identity.partition(_SEP)
+    value, _sep, display = rest.partition(_SEP)
+    if kind in PHONE_KINDS:
+        try:
+            number = phonenumbers.parse(value)
+        except phonenumbers.NumberParseException:
+            return display or value
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if kind == IdentityKind.EMAIL:
+        return display or value
+    if kind:
+        return display or str(_KIND_LABELS.get(kind, kind))
+    return str(_("Unknown customer"))
+
+
+def customer_labelled(tickets: QuerySet[Ticket], *, limit: int | None = None) -> list[Any]:
+    """The first `limit` tickets (with `customer` joined), each with `customer_label` and
+    `status_label`, in the same one query. Any: the rows carry annotations as attributes."""
+    rows: list[Any] = list(tickets.annotate(first_identity=_first_identity())[:limit])
+    for row in rows:
+        row.customer_label = customer_label(row.customer.name, row.first_identity or "")
+        row.status_label = str(STATUS_LABELS.get(row.status, row.status))
+    return rows
+
+
 @dataclass(frozen=True)
 class Cursor:
     """Where the next page starts: the last row's (due, id), or (created) for newest first."""
@@ -202,7 +284,8 @@ def queue_page(
     *, user: User, spec: QueueFilter, after: str = "", size: int = PAGE_SIZE
 ) -> QueuePage:
     """One page of a list with what each row shows (customer, assignee, team, the latest
-    message's first line): one query, whatever the page or the table size."""
+    message's first line, the customer's name or first identity): one query, whatever the
+    page or the table size."""
     tickets = (
         queue_tickets(user=user, spec=spec)
         .select_related("customer", "assignee", "team")
@@ -215,7 +298,7 @@ def queue_page(
         tickets = tickets.order_by("-id")
     else:
         tickets = tickets.order_by(F("sla_due_at").asc(nulls_last=True), "id")
-    rows = list(tickets[: size + 1])
+    rows = customer_labelled(tickets, limit=size + 1)
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = Cursor(rows[-1].sla_due_at, rows[-1].pk).encode() if more and rows else None
@@ -243,3 +326,31 @@ def queue_counts(*, user: User, keys: list[tuple[str, QueueFilter]]) -> dict[str
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
     return {key: int(value) for (key, _spec), value in zip(keys, row, strict=True)}
+
+
+def queue_ids_after(
+    *, user: User, spec: QueueFilter, after_id: int, until_id: int, size: int
+) -> list[int]:
+    """The next `size` ids of a list in id order after `after_id`, none newer than
+    `until_id`: the batches a bulk action over a whole filter walks (a ticket that leaves
+    the filter while the walk runs is simply not reached; one created after the agent
+    asked is never touched)."""
+    ids = (
+        queue_tickets(user=user, spec=spec)
+        .filter(pk__gt=after_id, pk__lte=until_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:size]
+    )
+    return list(ids)
+
+
+def queue_last_id(*, user: User, spec: QueueFilter) -> int:
+    """The newest id in a list (0 for an empty one): where a bulk walk stops."""
+    last = queue_tickets(user=user, spec=spec).order_by("-pk").values_list("pk", flat=True)[:1]
+    return next(iter(last), 0)
+
+
+def filter_teams(*, user: User) -> list[Team]:
+    """The teams the filter bar offers: every team whose tickets `user` may see."""
+    visible = Q(restricted=False) | Q(pk__in=team_ids_visible_restricted(user=user))
+    return list(Team.objects.filter(visible).order_by("name").only("id", "name"))

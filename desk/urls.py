@@ -14,6 +14,7 @@ from desk.views import (
     macros,
     notifications,
     queue,
+    saved,
     search,
     ticket,
 )
@@ -37,5 +38,6 @@ urlpatterns = [
     *customer.urlpatterns,
     *live.urlpatterns,
     *notifications.urlpatterns,
+    *saved.urlpatterns,
     *ticket.urlpatterns,
 ]
