@@ -1,12 +1,15 @@
-"""REST API for a ticket's messages: the list, a reply or note, moving one (or splitting it
-off to a new ticket)."""
+"""REST API for a ticket's messages: the list, a reply or note (JSON, or multipart with
+files), moving one (or splitting it off to a new ticket)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -19,6 +22,8 @@ from tickets import selectors, services
 from tickets.api.pagination import TimelineCursorPagination
 from tickets.api.serializers import MessageSerializer, TicketSerializer
 from tickets.models import Channel, Message, Ticket
+from tickets.services import InboundAttachment
+from tickets.services.replies import MESSAGE_FILES_MAX
 
 
 class TemplateSerializer(serializers.Serializer[dict[str, Any]]):
@@ -42,6 +47,46 @@ class MessageCreateSerializer(serializers.Serializer[dict[str, Any]]):
         required=False,
         help_text="WhatsApp only: send this approved template (allowed outside the 24 h window)",
     )
+
+
+class MessageUploadSerializer(MessageCreateSerializer):
+    """The same fields as multipart/form-data (a template as `template.name` and
+    `template.language`), plus files (`files`, repeated)."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        default=list,
+        max_length=MESSAGE_FILES_MAX,
+        help_text=(
+            f"Up to {MESSAGE_FILES_MAX} files, each at most HELPDESK_ATTACHMENT_MAX_BYTES "
+            "(15 MB unless configured). A reply carries them by email only; a note keeps them. "
+            "Names are cleaned as inbound ones (no path, no control characters, 255 at most)."
+        ),
+    )
+
+    def validate_files(self, files: list[UploadedFile[bytes]]) -> list[UploadedFile[bytes]]:
+        # Before reading them into memory: the service checks again on the bytes it stores.
+        limit = settings.HELPDESK_ATTACHMENT_MAX_BYTES
+        for upload in files:
+            if (upload.size or 0) > limit:
+                raise serializers.ValidationError(
+                    f"{upload.name} is larger than the "
+                    f"{filesizeformat(limit).replace(chr(0xA0), ' ')} a file may be"
+                )
+        return files
+
+
+def uploads_read(files: list[UploadedFile[bytes]]) -> list[InboundAttachment]:
+    """Uploaded files as the attachments `reply_create` / `note_add` store."""
+    return [
+        InboundAttachment(
+            filename=upload.name or "",
+            content=upload.read(),
+            content_type=upload.content_type or "application/octet-stream",
+        )
+        for upload in files
+    ]
 
 
 class MoveSerializer(serializers.Serializer[dict[str, Any]]):
@@ -72,16 +117,28 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Message]):
             return Message.objects.none()
         return selectors.message_list(ticket=self._ticket())
 
-    @extend_schema(request=MessageCreateSerializer, responses={201: MessageSerializer})
+    @extend_schema(
+        request={
+            "application/json": MessageCreateSerializer,
+            "application/x-www-form-urlencoded": MessageCreateSerializer,
+            "multipart/form-data": MessageUploadSerializer,
+        },
+        responses={201: MessageSerializer},
+    )
     def create(self, request: Request, ticket_pk: str) -> Response:
-        """Post a public reply (sent on the customer's channel) or an internal note."""
+        """Post a public reply (sent on the customer's channel) or an internal note. As
+        multipart/form-data it may carry files (`files`, repeated)."""
         ticket = self._ticket()
-        data = MessageCreateSerializer(data=request.data)
+        data = MessageUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        attachments = uploads_read(values["files"])
         if values["kind"] == "note":
             message = services.note_add(
-                ticket=ticket, author=acting_user(request.user), body_text=values["body_text"]
+                ticket=ticket,
+                author=acting_user(request.user),
+                body_text=values["body_text"],
+                attachments=attachments,
             )
         else:
             message = services.reply_create(
@@ -92,6 +149,7 @@ class MessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Message]):
                 channel=values.get("channel"),
                 identity=values.get("identity"),
                 template=values.get("template"),
+                attachments=attachments,
             )
         message = selectors.message_list(ticket=message.ticket).get(pk=message.pk)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -280,7 +280,7 @@ def _message_store(data: InboundMessage, thread: _Thread, *, received_at: dateti
         sent_by_customer_at=received_at,
     )
     for item in data.attachments:
-        _attach(message, item)
+        attachment_store(message, item)
     return message
 
 
@@ -343,10 +343,11 @@ def message_ingest(*, data: InboundMessage) -> IngestResult:
     return IngestResult(message, ticket, thread.created, False, thread.reason or "new ticket")
 
 
-def _attach(message: Message, item: InboundAttachment) -> Attachment:
-    """Store one file under a generated name (a uuid and a plain extension): the sender's
-    name ("..", "../../x", "con.txt\\x00.html", 400 characters) is only ever displayed, as
-    `attachment_display_name` cleaned it, and never reaches a path."""
+def attachment_store(message: Message, item: InboundAttachment) -> Attachment:
+    """Store one file (a customer's, or an agent's upload on a reply or note) under a
+    generated name (a uuid and a plain extension): the sender's name ("..", "../../x",
+    "con.txt\\x00.html", 400 characters) is only ever displayed, as `attachment_display_name`
+    cleaned it, and never reaches a path."""
     filename = attachment_display_name(item.filename)
     attachment = Attachment(
         message=message,
@@ -383,7 +384,7 @@ def message_attachments_add(
         message.meta = {**message.meta, "media_settled": [*settled, key]}
         data: dict[str, Any] = {"message": message.pk}
         if attachment is not None:
-            data["attachment"] = _attach(message, attachment).pk
+            data["attachment"] = attachment_store(message, attachment).pk
         if omitted:
             message.meta["omitted_attachments"] = [
                 *message.meta.get("omitted_attachments", []),

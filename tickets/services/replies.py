@@ -4,9 +4,12 @@ outbox), internal notes. Calls an agent logs are `calls`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from customers.models import Identity
@@ -21,15 +24,40 @@ from tickets.models import (
 )
 from tickets.selectors import WINDOW_CHANNELS, messaging_window
 from tickets.services.errors import TicketError
+from tickets.services.ingest import InboundAttachment, attachment_store
 from tickets.services.outbox import outbound_queue
 from tickets.services.sla import sla_on_human_reply
 from tickets.services.tickets import ticket_check_not_merged, ticket_check_writable
+from tickets.text import attachment_display_name
 
 if TYPE_CHECKING:
     from helpdesk.roles import User
 
 # Channels that cannot carry a reply themselves and the channel that answers for them.
 REPLY_CHANNEL: dict[str, str] = {Channel.WEB: Channel.EMAIL}
+
+# An agent's files on one reply or note: at most this many, each no larger than what we keep
+# from a customer (HELPDESK_ATTACHMENT_MAX_BYTES). Only the email sender carries files.
+MESSAGE_FILES_MAX = 10
+FILE_CHANNELS = (Channel.EMAIL,)
+
+
+def _size(limit: int) -> str:
+    return filesizeformat(limit).replace("\xa0", " ")
+
+
+def _check_files(attachments: Sequence[InboundAttachment], channel: str | None) -> None:
+    """`channel` None for a note (files stay with us)."""
+    if len(attachments) > MESSAGE_FILES_MAX:
+        raise TicketError(f"at most {MESSAGE_FILES_MAX} files can go on one message")
+    limit = settings.HELPDESK_ATTACHMENT_MAX_BYTES
+    for item in attachments:
+        if len(item.content) > limit:
+            name = attachment_display_name(item.filename)
+            raise TicketError(f"{name} is larger than the {_size(limit)} a file may be")
+    if attachments and channel is not None and channel not in FILE_CHANNELS:
+        label = Channel(channel).label
+        raise TicketError(f"files cannot be sent on {label}: reply by email or add them to a note")
 
 
 def reply_channel_default(*, ticket: Ticket) -> str:
@@ -139,6 +167,7 @@ def reply_create(
     identity: Identity | None = None,
     is_automatic: bool = False,
     template: dict[str, str] | None = None,
+    attachments: Sequence[InboundAttachment] = (),
 ) -> Message:
     """Record a public reply and queue it for the channel's sender (after commit).
 
@@ -147,12 +176,15 @@ def reply_create(
     do not count as a human reply. On Messenger, Instagram and WhatsApp a free-text reply is
     refused outside the 24-hour messaging window (`TicketError` says when it closed); a
     WhatsApp `template` ({"name", "language"}, approved at Meta) may go out at any time.
+    `attachments` (email only, `MESSAGE_FILES_MAX` within the inbound size limit) are
+    stored, names cleaned as inbound ones, before the send is queued on commit.
     """
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
     ticket_check_writable(ticket)
     if not body_text.strip() and template is None:
         raise TicketError("a reply needs some text")
     channel = _reply_channel(ticket, channel)
+    _check_files(attachments, channel)
     meta: dict[str, Any] = {}
     if template is not None:
         meta["template"] = chosen = _check_template(channel, template)
@@ -174,17 +206,26 @@ def reply_create(
         is_automatic=is_automatic,
         meta=meta,
     )
+    for item in attachments:
+        attachment_store(message, item)
     ticket_on_public_reply(ticket=ticket, message=message)
     return message
 
 
 @transaction.atomic
-def note_add(*, ticket: Ticket, author: User | None, body_text: str) -> Message:
-    """An internal note: never sent, never meets a response promise."""
+def note_add(
+    *,
+    ticket: Ticket,
+    author: User | None,
+    body_text: str,
+    attachments: Sequence[InboundAttachment] = (),
+) -> Message:
+    """An internal note: never sent, never meets a response promise. Files as on a reply."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     ticket_check_not_merged(ticket)
     if not body_text.strip():
         raise TicketError("a note needs some text")
+    _check_files(attachments, None)
     message = Message.objects.create(
         ticket=ticket,
         direction=Direction.NOTE,
@@ -192,6 +233,8 @@ def note_add(*, ticket: Ticket, author: User | None, body_text: str) -> Message:
         author_user=author,
         body_text=body_text,
     )
+    for item in attachments:
+        attachment_store(message, item)
     ticket.save(update_fields=["updated_at"])
     realtime.publish_ticket_event(
         ticket_id=ticket.pk, event="message.created", data={"message": message.pk}
