@@ -27,7 +27,7 @@ os.environ.setdefault("DATABASE_POOL", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 # The plain views' SQL, by scenario name (filled on the warm-up request).
-PLAIN_SQL: dict[str, list[str]] = {}
+PLAIN_SQL: dict[str, list[tuple[str, Any]]] = {}
 BENCH_AGENTS = 20
 
 
@@ -38,8 +38,8 @@ def plain_view(request: Any, name: str) -> Any:
 
     rows: list[Any] = []
     with connection.cursor() as cursor:
-        for sql in PLAIN_SQL[name]:
-            cursor.execute(sql)
+        for sql, params in PLAIN_SQL[name]:
+            cursor.execute(sql, params)
             if cursor.description:
                 rows.append([list(map(str, row)) for row in cursor.fetchall()])
     return JsonResponse({"rows": rows})
@@ -176,17 +176,23 @@ def _time(client: Any, url: str, rounds: int) -> list[float]:
 
 def _run(name: str, url: str, client: Any, rounds: int) -> Result:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     client.get(url)  # warm caches (templates, plans) before capturing
-    with CaptureQueriesContext(connection) as ctx:
+    statements: list[tuple[str, Any]] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    # A wrapper sees every statement with its parameters, whatever DEBUG says.
+    with connection.execute_wrapper(record):
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)  # noqa: S101
     key = f"s{len(PLAIN_SQL)}"
-    PLAIN_SQL[key] = [q["sql"] for q in ctx.captured_queries if not _is_session(q["sql"])]
+    PLAIN_SQL[key] = [(sql, params) for sql, params in statements if not _is_session(sql)]
     page = _time(client, url, rounds)
     plain = _time(client, f"/bench/plain/{key}/", rounds)
-    return Result(name, len(ctx.captured_queries), page, plain)
+    return Result(name, len(statements), page, plain)
 
 
 def _is_session(sql: str) -> bool:

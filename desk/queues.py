@@ -314,8 +314,12 @@ def queue_counts(*, user: User, keys: list[tuple[str, QueueFilter]]) -> dict[str
     params: list[Any] = []
     now = timezone.now()
     for _key, spec in keys:
+        # Ordered as the list is: with a LIMIT, the order makes PostgreSQL walk the view's
+        # (filter, due, id) index; unordered it may pick a sequential scan that wades
+        # through closed tickets before finding the first thousand (60 ms vs 3 ms at 1 M).
         sql, inner = (
             queue_tickets(user=user, spec=spec, now=now)
+            .order_by(F("sla_due_at").asc(nulls_last=True), "id")
             .values("pk")[: COUNT_CAP + 1]
             .query.sql_with_params()
         )
