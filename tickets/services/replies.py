@@ -156,6 +156,18 @@ def _reply_channel(ticket: Ticket, channel: str | None) -> str:
     return channel
 
 
+def _template_meta(
+    channel: str, template: dict[str, str] | None, body_text: str
+) -> tuple[dict[str, Any], str]:
+    """The message's meta and the text the timeline shows for a WhatsApp template."""
+    if template is None:
+        return {}, body_text
+    chosen = _check_template(channel, template)
+    return {"template": chosen}, (
+        body_text.strip() or f"WhatsApp template {chosen['name']} ({chosen['language']})"
+    )
+
+
 @transaction.atomic
 def reply_create(
     *,
@@ -185,12 +197,7 @@ def reply_create(
         raise TicketError("a reply needs some text")
     channel = _reply_channel(ticket, channel)
     _check_files(attachments, channel)
-    meta: dict[str, Any] = {}
-    if template is not None:
-        meta["template"] = chosen = _check_template(channel, template)
-        body_text = (
-            body_text.strip() or f"WhatsApp template {chosen['name']} ({chosen['language']})"
-        )
+    meta, body_text = _template_meta(channel, template, body_text)
     recipient = _recipient(ticket, channel, identity)
     if recipient is None:
         raise TicketError(f"the customer has no {channel} identity to reply to")
