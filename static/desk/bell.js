@@ -1,7 +1,7 @@
 // Desk behaviour: the notifications bell.
 // - Listens on /ws/notifications/ (the agent's own feed) and fires `desk:notifications` on
-//   <body>, which makes the bell's menu (hx-trigger) load again; after a reconnect too, so a
-//   notification made while the socket was down still shows.
+//   <body>, which makes the bell's menu (hx-trigger) load: once the socket is open, on each
+//   frame, and after a reconnect, so a notification made while it was down still shows.
 // - On a ticket page, tells the server the agent opened it: its notifications are read.
 // - Escape or a click elsewhere closes the menu; a refresh keeps focus where it was.
 (function () {
@@ -12,24 +12,48 @@
   var csrf = document.querySelector('meta[name="csrf-token"]');
 
   function announce(text) {
-    var status = document.getElementById("live-status");
-    if (status && text) status.textContent = text;
+    var status = document.getElementById("bell-status");
+    if (!status || !text) return;
+    // Cleared first, so a second notification in a row is announced again.
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = text; }, 50);
   }
 
   function changed(frame) {
     document.body.dispatchEvent(new CustomEvent("desk:notifications", { detail: frame || {} }));
   }
 
+  // Opening a ticket reads its notifications (the server then tells every tab to refresh).
+  var ready = Promise.resolve();
+  var ticket = document.querySelector("[data-live-ticket]");
+  if (ticket && csrf && bell.dataset.readTicketUrl) {
+    var url = bell.dataset.readTicketUrl.replace(/\/0\/read\/$/, "/" + ticket.dataset.liveTicket + "/read/");
+    ready = fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrf.content },
+      credentials: "same-origin",
+    }).catch(function () {});
+  }
+
+  // The menu first loads once the socket listens (and the ticket's notifications are read):
+  // nothing made in between can be missed. Without a socket it loads after a few seconds.
+  var loaded = false;
+  function load() {
+    ready.then(function () {
+      loaded = true;
+      changed({ event: "load" });
+    });
+  }
+  window.setTimeout(function () { if (!loaded) load(); }, 3000);
+
   var delay = 1000;
-  var everOpen = false;
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/ws/notifications/");
     socket.addEventListener("open", function () {
       document.body.setAttribute("data-socket-notifications", "open");
       delay = 1000;
-      if (everOpen) changed({ event: "reconnected" });
-      everOpen = true;
+      load(); // first time, or caught up after a gap
     });
     socket.addEventListener("message", function (event) {
       var frame;
@@ -49,17 +73,6 @@
     });
   }
   connect();
-
-  // Opening a ticket reads its notifications (the server then tells every tab to refresh).
-  var ticket = document.querySelector("[data-live-ticket]");
-  if (ticket && csrf && bell.dataset.readTicketUrl) {
-    var url = bell.dataset.readTicketUrl.replace(/\/0\/read\/$/, "/" + ticket.dataset.liveTicket + "/read/");
-    fetch(url, {
-      method: "POST",
-      headers: { "X-CSRFToken": csrf.content },
-      credentials: "same-origin",
-    }).catch(function () {});
-  }
 
   function close() {
     if (!bell.open) return;

@@ -53,9 +53,12 @@
   window.setInterval(tick, 1000);
   document.body.addEventListener("htmx:afterSettle", tick);
 
+  // The board's own live region (#live-status is live.js's; two writers talk over each other).
   function announce(text) {
-    var status = document.getElementById("live-status");
-    if (status && text) status.textContent = text;
+    var status = document.getElementById("chats-status");
+    if (!status || !text) return;
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = text; }, 50);
   }
   function fire(name, detail) {
     document.body.dispatchEvent(new CustomEvent(name, { detail: detail || {} }));

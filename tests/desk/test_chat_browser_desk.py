@@ -108,7 +108,7 @@ def test_a_visitor_chats_and_the_agent_answers_from_the_desk(
     expect(row).to_be_visible()
     expect(row).to_contain_text("Do you have 28 inch inner tubes?")
     expect(page.locator("#chats-waiting")).to_contain_text("1")
-    expect(page.locator("#live-status")).to_have_text("New chat from Eva de Boer.")
+    expect(page.locator("#chats-status")).to_have_text("New chat from Eva de Boer.")
     wait = row.locator("time[data-wait-since]")
     expect(wait).to_have_text(re.compile(r"\d+\s*s"))
     shown = wait.inner_text()
@@ -117,6 +117,9 @@ def test_a_visitor_chats_and_the_agent_answers_from_the_desk(
     shot(page, "chat-board")
     page.set_viewport_size({"width": 768, "height": 900})
     shot(page, "chat-board-narrow")
+    page.emulate_media(color_scheme="dark")
+    shot(page, "chat-board-dark")
+    page.emulate_media(color_scheme="light")
     page.set_viewport_size({"width": 1280, "height": 800})
 
     row_ticket = row.get_attribute("data-ticket")
@@ -173,7 +176,7 @@ def test_the_bell_rings_live_and_opening_the_ticket_reads_it(
     _in_thread(lambda: ticket_assign(ticket=ticket, agent=anna, by=boss))
 
     expect(count).to_have_text(re.compile(r"^1"))
-    expect(page.locator("#live-status")).to_have_text("New notification.")
+    expect(page.locator("#bell-status")).to_have_text("New notification.")
     summary = page.locator("#bell summary")
     expect(summary).to_have_accessible_name(re.compile(r"Notifications\s+1 unread"))
     summary.focus()
@@ -185,6 +188,10 @@ def test_the_bell_rings_live_and_opening_the_ticket_reads_it(
     shot(page, "bell-open")
     page.set_viewport_size({"width": 768, "height": 900})
     shot(page, "bell-open-narrow")
+    page.emulate_media(color_scheme="dark")
+    assert serious(Axe().run(page)) == []
+    shot(page, "bell-open-dark")
+    page.emulate_media(color_scheme="light")
     page.keyboard.press("Escape")
     expect(page.locator("#bell")).not_to_have_attribute("open", "")
     expect(summary).to_be_focused()
@@ -193,6 +200,7 @@ def test_the_bell_rings_live_and_opening_the_ticket_reads_it(
     link.click()
     expect(page).to_have_url(f"{asgi_server}/desk/tickets/{ticket.pk}/")
     # Opening the ticket read its notification: the badge goes, here and in other tabs.
+    expect(page.locator("#bell-items .bell-item")).to_have_count(1)  # the menu has loaded
     expect(count).to_be_hidden()
     summary.click()
     expect(page.locator("#bell .bell-item.unread")).to_have_count(0)

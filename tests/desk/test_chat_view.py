@@ -216,6 +216,22 @@ def test_the_board_fragment_is_the_same_board(desk_client: Client, widget: ChatW
 # --- A chat ticket's strip ---------------------------------------------------------------------
 
 
+def test_the_strip_asks_a_fixed_number_of_queries(desk_client: Client, widget: ChatWidget) -> None:
+    eva = chat(widget, "Eva", said=[(timedelta(minutes=3), "Hallo?")])
+    urls = (f"/desk/chats/tickets/{eva.ticket.pk}/", f"/desk/chats/tickets/{eva.ticket.pk}/state/")
+    small = tuple(_queries(desk_client, url) for url in urls)
+    # The same visitor back on two more devices, and many more messages on the ticket.
+    for _ in range(2):
+        session = chat_session_open(widget=widget, name="Eva")
+        ChatConversation.objects.filter(pk=session.conversation_id).update(ticket=eva.ticket)
+    for n in range(10):
+        chat_visitor_message(conversation_id=eva.pk, client_id=f"more-{n}", text=f"Nog {n}")
+    large = tuple(_queries(desk_client, url) for url in urls)
+    assert small == large
+    # Session, user, role, the ticket, its conversations (+ the chat identities for the panel).
+    assert small == (6, 5)
+
+
 def test_the_strip_shows_who_is_in_the_chat_and_how_long_they_wait(
     desk_client: Client, widget: ChatWidget
 ) -> None:
