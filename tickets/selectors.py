@@ -24,6 +24,7 @@ from tickets.models import (
     Channel,
     Direction,
     Message,
+    Notification,
     SlaTimer,
     Team,
     Ticket,
@@ -347,6 +348,14 @@ def ticket_open_for_customer(*, customer: Customer) -> Ticket | None:
         )
         .order_by("-last_inbound_at", "-id")
         .first()
+    )
+
+
+def notifications_for(*, user: User) -> QuerySet[Notification]:
+    """The user's own notifications about tickets they may see (or about no ticket): a
+    notification about a ticket of a restricted team they have left shows nowhere."""
+    return Notification.objects.filter(user=user).filter(
+        ticket_visible_to(user=user, prefix="ticket__")
     )
 
 

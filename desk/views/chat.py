@@ -170,6 +170,7 @@ def chat_for_ticket(*, ticket: Ticket) -> LiveChat | None:
 @agent_required
 def chats(request: DeskRequest) -> HttpResponse:
     context = desk_context(user=request.user, current=None)
+    context["nav_section"] = "chats"
     context["board"] = chat_board(user=request.user)
     return render(request, "desk/chats.html", context)
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -24,7 +23,7 @@ from desk.access import DeskRequest, agent_required
 from desk.navigation import desk_context
 from tickets import services
 from tickets.models import Notification, NotificationKind
-from tickets.selectors import ticket_visible_to
+from tickets.selectors import notifications_for
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -43,13 +42,6 @@ KIND_LABELS: dict[str, StrOrPromise] = {
     NotificationKind.ASSIGNED: _("Assigned to you"),
     NotificationKind.CSAT_LOW: _("Low rating"),
 }
-
-
-def notifications_for(*, user: User) -> QuerySet[Notification]:
-    """The user's own notifications about tickets they may see (or about no ticket)."""
-    return Notification.objects.filter(user=user).filter(
-        ticket_visible_to(user=user, prefix="ticket__")
-    )
 
 
 @dataclass(frozen=True)

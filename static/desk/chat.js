@@ -178,19 +178,6 @@
   }
 
   if (page) {
-    // The ticket page includes the strip's loader (ticket/_chat.html); if it does not (yet),
-    // add one after the timeline: the server answers 204 for a ticket nobody chats on.
-    if (!document.getElementById("chat-live") && window.htmx) {
-      var loader = document.createElement("div");
-      loader.id = "chat-live";
-      loader.setAttribute("hx-get", "/desk/chats/tickets/" + page.dataset.liveTicket + "/");
-      loader.setAttribute("hx-trigger", "load");
-      loader.setAttribute("hx-swap", "outerHTML");
-      var timeline = page.querySelector("#timeline");
-      if (timeline) timeline.after(loader);
-      else (page.querySelector("article") || page).appendChild(loader);
-      window.htmx.process(loader);
-    }
     document.body.addEventListener("htmx:load", function (event) {
       if (event.target.matches && event.target.matches("[data-chat-ticket]")) activate();
     });

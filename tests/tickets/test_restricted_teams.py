@@ -246,3 +246,22 @@ async def test_chat_console_hides_restricted_tickets_from_outsiders(django_user_
     assert await outsider.receive_nothing(timeout=0.5)
     await outsider.disconnect()
     await member.disconnect()
+
+
+@pytest.mark.django_db
+def test_notifications_about_a_hidden_ticket_are_not_listed(legal, agent):
+    """A notification made while the agent could see the ticket (e.g. before it moved to a
+    restricted team) no longer shows in the API, as in the desk's bell."""
+    from tickets.models import Notification, NotificationKind
+
+    Notification.objects.create(
+        user=agent, ticket=legal["ticket"], kind=NotificationKind.SLA_AT_RISK, text="at risk"
+    )
+    Notification.objects.create(user=agent, kind=NotificationKind.SLA_AT_RISK, text="general")
+    Notification.objects.create(
+        user=legal["member"], ticket=legal["ticket"], kind=NotificationKind.SLA_AT_RISK, text="x"
+    )
+    seen = _client(agent).get("/api/v1/notifications/").json()["results"]
+    assert [n["text"] for n in seen] == ["general"]
+    member = _client(legal["member"]).get("/api/v1/notifications/").json()["results"]
+    assert [n["ticket"] for n in member] == [legal["ticket"].pk]
