@@ -101,6 +101,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE for <html lang>: the active language, not always "en".
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
@@ -197,6 +199,10 @@ LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("pl", "Polski")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
+# An agent's choice in the desk's user menu (Django's set_language) outlives the browser
+# session; without the cookie the browser's Accept-Language decides.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -313,6 +319,7 @@ HELPDESK_SEND_MAX_ATTEMPTS = int(os.environ.get("HELPDESK_SEND_MAX_ATTEMPTS", "5
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # X-Forwarded-Proto (is the request HTTPS?) and X-Forwarded-For (the client's address, for
 # throttling) are believed only behind our own reverse proxy, which overwrites them
 # (docker/nginx.conf). Without it anyone could claim HTTPS or any address.

@@ -18,6 +18,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("desk/", include("desk.urls")),
+    # Django's set_language (POST /i18n/setlang/): the desk's language switch.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("helpdesk.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (`?script`), not inline:

@@ -11,7 +11,6 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -39,7 +38,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         user = form.get_user()
         if not is_agent(user):
             # The same words as a wrong password: the page does not say which accounts exist.
-            form.add_error(None, _("Please enter a correct username and password."))
+            form.add_error(None, form.get_invalid_login_error())
         else:
             login(request, user)
             return HttpResponseRedirect(_next_url(request))
