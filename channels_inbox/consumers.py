@@ -330,6 +330,11 @@ class ChatAgentConsumer(_JsonConsumer):
         if ticket_id <= 0:
             await self.error("bad_frame", "typing needs the ticket id")
             return
+        # An agent outside a restricted team gets the 404 answer the API gives: their typing
+        # never reaches that ticket's visitor.
+        if not await self._sees(ticket_id):
+            await self.error("not_found", "no such ticket")
+            return
         typing = bool(content.get("typing"))
         if not self.typing_due(ticket_id, typing):
             return

@@ -244,6 +244,10 @@ async def test_chat_console_hides_restricted_tickets_from_outsiders(django_user_
     assert seen_by_member == {setup["ticket"], public}
     assert (await outsider.receive_json_from(timeout=5))["ticket"] == public
     assert await outsider.receive_nothing(timeout=0.5)
+    # Typing on a hidden ticket never reaches its visitor: the outsider gets the 404 answer.
+    await outsider.send_json_to({"type": "typing", "ticket": setup["ticket"], "typing": True})
+    refused = await outsider.receive_json_from(timeout=5)
+    assert (refused["type"], refused["code"]) == ("error", "not_found")
     await outsider.disconnect()
     await member.disconnect()
 
