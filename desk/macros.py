@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -59,10 +60,11 @@ def first_name(name: str) -> str:
     return words[0]
 
 
-def answer_by_text(*, ticket: Ticket) -> str:
+def answer_by_text(*, ticket: Ticket, now: datetime | None = None) -> str:
     """The nearest promise in the customer's language and the organisation's time zone, or
-    "" when nothing is due."""
-    if ticket.sla_due_at is None:
+    "" when nothing is due or the promise is already missed: a date in the past must never
+    reach the customer as "we will answer by", so the composer asks the agent for one."""
+    if ticket.sla_due_at is None or ticket.sla_due_at <= (now or timezone.now()):
         return ""
     language = ticket.customer.language or settings.LANGUAGE_CODE
     when = timezone.localtime(ticket.sla_due_at, ZoneInfo(settings.TIME_ZONE))

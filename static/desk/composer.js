@@ -148,7 +148,14 @@
     if (!(el.matches && el.matches("form[data-composer]"))) return;
     showChannel(el);
     var problem = el.querySelector(".collision, .placeholders-missing, .form-error");
-    if (!problem) return;
+    if (!problem) {
+      // Sent: htmx put the focus back in the emptied text by its id, where the next key
+      // (`s` to solve) would be typed as text. Keep it in the composer, on its mode button.
+      var emptied = el.querySelector("[data-composer-body]");
+      var mode = el.querySelector('[data-mode][aria-pressed="true"]');
+      if (document.activeElement === emptied && mode) mode.focus();
+      return;
+    }
     var target = problem.querySelector("[data-collision-send], input") || el.querySelector("[data-composer-body]");
     target.focus();
   });

@@ -204,9 +204,15 @@ def test_answer_by_in_the_customers_language_and_the_organisations_zone(language
     ticket.customer.language = language
     # 09:00 UTC is 11:00 in Amsterdam in summer.
     ticket.sla_due_at = datetime(2026, 8, 4, 9, 0, tzinfo=UTC)
-    assert answer_by_text(ticket=ticket) == expected
+    assert answer_by_text(ticket=ticket, now=datetime(2026, 8, 3, 9, 0, tzinfo=UTC)) == expected
 
 
 def test_answer_by_is_empty_when_nothing_is_due():
     ticket = Ticket(sla_due_at=None)
     assert answer_by_text(ticket=ticket) == ""
+
+
+def test_answer_by_is_empty_when_the_promise_is_already_missed():
+    ticket = Ticket(sla_due_at=datetime(2026, 8, 4, 9, 0, tzinfo=UTC))
+    assert answer_by_text(ticket=ticket, now=datetime(2026, 8, 4, 9, 0, tzinfo=UTC)) == ""
+    assert answer_by_text(ticket=ticket, now=datetime(2026, 8, 5, tzinfo=UTC)) == ""

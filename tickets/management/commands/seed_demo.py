@@ -12,9 +12,11 @@ import contextlib
 import io
 import itertools
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from unittest import mock
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -37,6 +39,7 @@ from tickets.services import (
     ticket_assign,
     ticket_set_priority,
     ticket_set_status,
+    ticket_set_subject,
     ticket_set_tags,
     ticket_set_team,
 )
@@ -86,7 +89,8 @@ CUSTOMERS = [
 class Spec:
     """One ticket's story. Steps: ("in", days_ago, text[, options]), ("auto", text),
     ("out" | "note", user, text), ("call", user, seconds, notes), ("status", status),
-    ("priority", n), ("identity", kind, value), ("assign", user), ("team", name), ("tags", […]).
+    ("priority", n), ("identity", kind, value), ("assign", user), ("team", name), ("tags", […]),
+    ("subject", text); ("at", days_ago) moves the story's clock for the steps after it.
     Assignee, team and tags are set right after the first inbound message."""
 
     who: str
@@ -116,6 +120,8 @@ FESTIVAL = Spec("lotte", "phone", "", None, None, [], [
     ("in", 21, "Gemiste oproep", {"call_answered": False, "call_duration_seconds": 0}),
     ("in", 6, "Het festival is volgende week. Al vijf keer contact gezocht, nooit een echt "
      "antwoord. Ik ben hier echt verdrietig over.", {"channel": "email"}),
+    # This morning the manager finds it, names it and gives it to Anna.
+    ("at", 0.1), ("subject", "Festivalkaart van overleden vader overzetten"),
     ("team", "Support"), ("assign", "anna"), ("tags", ["festival", "ticket-transfer", "refund"]),
     ("note", MANAGER, "Lotte heeft ons 7 keer benaderd op 3 kanalen. Anna, bel haar vandaag "
      "terug; naamswijziging van de kaart is akkoord."),
@@ -208,6 +214,44 @@ TICKETS = [
     ]),
 ]  # fmt: skip
 
+# The desk's macros (title, body, status to set, tags to add), so an agent finds prepared
+# answers on the first run; the first one is what Anna answers the festival story with.
+MACROS = [
+    ("Kaart op een andere naam zetten",
+     "Beste {first_name|klant},\n\nWe zetten de kaart kosteloos op de nieuwe naam; de nieuwe "
+     "kaart komt binnen twee werkdagen per e-mail en de oude is dan niet meer geldig.\n\n"
+     "Je ticketnummer is #{ticket_number}: noem het gerust als je ons belt of mailt.\n\n"
+     "Met vriendelijke groet,\n{agent_name}", "", ["ticket-transfer"]),
+    ("We zoeken het uit",
+     "Beste {first_name|klant},\n\nDank je voor je bericht. We zoeken het voor je uit; je "
+     "hoort uiterlijk {answer_by} van ons.\n\nMet vriendelijke groet,\n{agent_name}", "", []),
+    ("Refund on its way",
+     "Hi {first_name|there},\n\nWe have refunded your order: the money is back in your "
+     "account within 5 working days. Your ticket number is #{ticket_number}.\n\n"
+     "Best wishes,\n{agent_name}", "solved", ["refund"]),
+    ("Zwrot pieniędzy zlecony",
+     "Dzień dobry,\n\nzwrot za zamówienie został zlecony; pieniądze wrócą na konto w ciągu "
+     "5 dni roboczych. Numer zgłoszenia: #{ticket_number}.\n\nPozdrawiam,\n{agent_name}",
+     "solved", ["refund"]),
+]  # fmt: skip
+
+
+# How long after the step before an agent's step (a reply, a note, a status) happens.
+STEP_MINUTES = timedelta(minutes=4)
+
+
+@contextlib.contextmanager
+def _story_time(at: datetime) -> Iterator[None]:
+    """Every `timezone.now()` (the services' clocks, `auto_now_add` times) reads as `at`,
+    a millisecond later on each read so rows keep the order they were written in. The demo
+    writes weeks of history in one go; every service reads the time through this function."""
+    ticks = itertools.count()
+    with mock.patch(
+        "django.utils.timezone.now",
+        side_effect=lambda: at + timedelta(milliseconds=next(ticks)),
+    ):
+        yield
+
 
 class _HistorySender:
     """The demo's chat and social replies are history: they were delivered long ago. The
@@ -261,6 +305,7 @@ class Command(BaseCommand):
         self.customers = {key: self._customer(*rest) for key, *rest in CUSTOMERS}
         for spec in TICKETS:
             self._story(spec)
+        self._macros()
 
     def _users(self) -> dict[str, Any]:
         groups = {
@@ -299,6 +344,15 @@ class Command(BaseCommand):
         phone_number.objects.create(number=number, label=label, team=teams[team])
         return teams
 
+    def _macros(self) -> None:
+        # tickets never imports desk (the layer above it); the demo spans both.
+        macro = apps.get_model("desk", "Macro")
+        for title, body, status, tags in MACROS:
+            macro.objects.create(
+                title=title, body=body, set_status=status, add_tags=tags,
+                created_by=self.users[MANAGER],
+            )  # fmt: skip
+
     def _customer(self, name: str, language: str, identities: str) -> Customer:
         (kind, value), *more = (item.split(":", 1) for item in identities.split())
         customer = customer_resolve(kind=kind, value=value, name=name, language=language).customer
@@ -309,44 +363,58 @@ class Command(BaseCommand):
     def _story(self, spec: Spec) -> None:
         ticket: Ticket | None = None
         thread: dict[str, Any] = {"subject": spec.subject, "email_keys": []}
-        by = self.users[MANAGER]
+        clock = self.now
         for kind, *args in spec.steps:
-            if kind == "in":
-                first = ticket is None
-                ticket = self._inbound(spec, thread, *args)
-                if first:
-                    self._triage(ticket, spec)
+            # Each step happens at its moment in the story (an inbound message when the
+            # customer sent it, the rest a few minutes after the step before), so the
+            # timeline reads as weeks of contacts, not one burst at seeding time.
+            if kind == "at":
+                clock = self.now - timedelta(days=args[0])
                 continue
-            if ticket is None:
-                raise ValueError("a demo story starts with an inbound message")
-            if kind == "auto":
-                reply_create(ticket=ticket, author=None, body_text=args[0], is_automatic=True)
-            elif kind == "out":
-                user, text, *opts = args
-                channel = opts[0]["channel"] if opts else None
-                reply_create(
-                    ticket=ticket, author=self.users[user], body_text=text, channel=channel
-                )
-            elif kind == "note":
-                note_add(ticket=ticket, author=self.users[args[0]], body_text=args[1])
-            elif kind == "call":
-                user, seconds, notes = args
-                call_log(ticket=ticket, agent=self.users[user], direction="outbound",
-                         answered=True, duration_seconds=seconds, notes=notes)  # fmt: skip
-            elif kind == "status":
-                ticket = ticket_set_status(ticket=ticket, status=args[0], by=ticket.assignee or by)
-            elif kind == "priority":
-                ticket = ticket_set_priority(ticket=ticket, priority=args[0], by=by)
-            elif kind == "identity":
-                identity_add(customer=self.customers[spec.who], kind=args[0], value=args[1])
-            elif kind == "assign":
-                ticket = ticket_assign(ticket=ticket, agent=self.users[args[0]], by=by)
-            elif kind == "team":
-                ticket = ticket_set_team(ticket=ticket, team=self.teams[args[0]], by=by)
-            elif kind == "tags":
-                ticket = ticket_set_tags(ticket=ticket, tags=args[0], by=by)
-            else:
-                raise ValueError(f"unknown demo step {kind!r}")
+            clock = self.now - timedelta(days=args[0]) if kind == "in" else clock + STEP_MINUTES
+            with _story_time(clock):
+                if kind == "in":
+                    first = ticket is None
+                    ticket = self._inbound(spec, thread, *args)
+                    if first:
+                        self._triage(ticket, spec)
+                    continue
+                if ticket is None:
+                    raise ValueError("a demo story starts with an inbound message")
+                ticket = self._step(spec, ticket, kind, args)
+
+    def _step(self, spec: Spec, ticket: Ticket, kind: str, args: list[Any]) -> Ticket:
+        """One agent's (or the system's) step on `ticket`; returns the ticket as it is now."""
+        by = self.users[MANAGER]
+        if kind == "auto":
+            reply_create(ticket=ticket, author=None, body_text=args[0], is_automatic=True)
+        elif kind == "out":
+            user, text, *opts = args
+            channel = opts[0]["channel"] if opts else None
+            reply_create(ticket=ticket, author=self.users[user], body_text=text, channel=channel)
+        elif kind == "note":
+            note_add(ticket=ticket, author=self.users[args[0]], body_text=args[1])
+        elif kind == "call":
+            user, seconds, notes = args
+            call_log(ticket=ticket, agent=self.users[user], direction="outbound",
+                     answered=True, duration_seconds=seconds, notes=notes)  # fmt: skip
+        elif kind == "status":
+            return ticket_set_status(ticket=ticket, status=args[0], by=ticket.assignee or by)
+        elif kind == "priority":
+            return ticket_set_priority(ticket=ticket, priority=args[0], by=by)
+        elif kind == "identity":
+            identity_add(customer=self.customers[spec.who], kind=args[0], value=args[1])
+        elif kind == "assign":
+            return ticket_assign(ticket=ticket, agent=self.users[args[0]], by=by)
+        elif kind == "team":
+            return ticket_set_team(ticket=ticket, team=self.teams[args[0]], by=by)
+        elif kind == "tags":
+            return ticket_set_tags(ticket=ticket, tags=args[0], by=by)
+        elif kind == "subject":
+            return ticket_set_subject(ticket=ticket, subject=args[0], by=by)
+        else:
+            raise ValueError(f"unknown demo step {kind!r}")
+        return ticket
 
     def _triage(self, ticket: Ticket, spec: Spec) -> None:
         by = self.users[MANAGER]
