@@ -65,7 +65,7 @@ def queue_render(
     nav = context["nav"]
     current, saved = nav.current_item(), nav.current_saved()
     teams = filter_teams(user=request.user)
-    if current is not None:
+    if current is not None and current.count is not None:
         count = current.count
     else:
         count = queue_counts(user=request.user, keys=[("list", spec)])["list"]
