@@ -17,6 +17,8 @@ def duration_text(seconds: int) -> str:
     minutes = max(seconds, 0) // 60
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
+    if days and not hours:
+        return _("%(d)s d") % {"d": days}
     if days:
         return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
     if hours:
