@@ -71,10 +71,12 @@ def shot_path(name: str) -> Path:
 
 
 def _screens(page: Page, name: str) -> None:
-    page.set_viewport_size(WIDE)
-    shot(page, name)
-    page.set_viewport_size(NARROW)
-    shot(page, f"{name}-768")
+    # The ticket page opens scrolled to its latest entries; a full-page capture of a scrolled
+    # page paints the sticky top bar mid-page, so each picture starts from the top.
+    for size, suffix in ((WIDE, ""), (NARROW, "-768")):
+        page.set_viewport_size(size)
+        page.evaluate("window.scrollTo(0, 0)")
+        shot(page, f"{name}{suffix}")
     page.set_viewport_size(WIDE)
 
 
