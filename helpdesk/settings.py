@@ -114,6 +114,10 @@ TEMPLATES = [
 # --- Data stores -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# No JIT: our statements are short index reads whose cost estimates still cross PostgreSQL's
+# JIT threshold at a million tickets, and compiling them costs more than running them (the
+# desk's views column: 250 ms with JIT, 73 ms without, measured by bench/desk.py).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # Django's own psycopg pool; CONN_MAX_AGE must stay 0 with it (STACK.md: persistent
 # connections under ASGI exhausted PostgreSQL).
 if env_bool("DATABASE_POOL", True):
