@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from desk.backend_text import error_text
 from desk.queues import STATUS_LABELS, customer_labelled
 from helpdesk.errors import DomainError
 from helpdesk.roles import AGENT_GROUPS
@@ -213,7 +214,7 @@ def bulk_apply(*, user: User, ticket_ids: list[int], action: BulkAction) -> Bulk
         try:
             changed = _apply_one(ticket, action, agent=agent, by=user)
         except DomainError as error:
-            outcome.failed.append((pk, str(error)))
+            outcome.failed.append((pk, error_text(error)))
             continue
         if changed:
             outcome.changed += 1

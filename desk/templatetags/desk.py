@@ -8,6 +8,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from desk import backend_text
 from desk.promise import Promise, promise_of
 
 register = template.Library()
@@ -39,3 +40,15 @@ def promise(context: template.Context, ticket: Any) -> Promise:
 @register.filter
 def channel_label(channel: str) -> str:
     return str(CHANNEL_LABELS.get(channel, channel))
+
+
+@register.filter
+def event_text(text: str) -> str:
+    """A stored (English) timeline event line in the agent's language; unknown text as is."""
+    return backend_text.event_text(text)
+
+
+@register.filter
+def error_text(error: object) -> str:
+    """A service refusal in the agent's language; unknown text as is."""
+    return backend_text.error_text(error)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from desk.access import DeskRequest, agent_required
+from desk.backend_text import error_text
 from desk.bulk import (
     BulkAction,
     BulkOutcome,
@@ -119,7 +120,7 @@ def bulk(request: DeskRequest) -> HttpResponse:
         action = bulk_action_parse(request.POST, user=request.user)
         outcome = bulk_apply(user=request.user, ticket_ids=ids, action=action)
     except DomainError as error:
-        return _answer(request, spec, {"error": str(error)}, status=error.status)
+        return _answer(request, spec, {"error": error_text(error)}, status=error.status)
     label = bulk_action_label(action, user=request.user)
     return _answer(request, spec, _outcome_context(label, outcome))
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from desk.access import DeskRequest, agent_required
+from desk.backend_text import error_text
 from desk.composer import (
     KIND_CHANNEL,
     THEN_STATUSES,
@@ -182,7 +183,7 @@ def composer_send_view(request: DeskRequest, ticket_id: int) -> HttpResponse:
     try:
         message = composer_send(ticket=ticket, user=request.user, outgoing=outgoing, body=body)
     except DomainError as exc:
-        return _refused(request, ticket, typed, 422, errors=[str(exc)])
+        return _refused(request, ticket, typed, 422, errors=[error_text(exc)])
     return _sent(request, ticket, message, outgoing.kind)
 
 
@@ -274,7 +275,7 @@ def call_log_view(request: DeskRequest, ticket_id: int) -> HttpResponse:
             notes=values["notes"],
         )
     except DomainError as exc:
-        context["call_error"] = str(exc)
+        context["call_error"] = error_text(exc)
         return _call_answer(request, "desk/ticket/_m_call.html", context, status=422, page=ticket)
     context = {"ticket": ticket, "call_logged": message}
     response = _call_answer(request, "desk/ticket/_m_call.html", context, page=ticket)
@@ -305,7 +306,7 @@ def call_log_new_view(request: DeskRequest) -> HttpResponse:
                 notes=values["notes"],
             )
         except DomainError as exc:
-            context["call_error"] = str(exc)
+            context["call_error"] = error_text(exc)
         else:
             url = reverse("desk:ticket", args=[message.ticket_id])
             if request.htmx:

@@ -24,6 +24,7 @@ from customers.models import Customer
 from customers.selectors import customer_list
 from customers.services import customer_update
 from desk.access import DeskRequest, agent_required
+from desk.backend_text import error_text
 from desk.customer_panel import (
     NoLongerSuggested,
     customer_label,
@@ -167,11 +168,11 @@ def _merge_post(
             user=request.user, customer=customer, other_id=other_id, keep_id=keep
         )
     except NoLongerSuggested as exc:
-        return _merge_gone(request, ticket, str(exc))
+        return _merge_gone(request, ticket, error_text(exc))
     except DomainError as exc:
         # htmx swaps only 2xx answers: the box with its error is a 200 there.
         status = 200 if _htmx(request) else 400
-        return _merge_box(request, ticket, customer, other_id, error=str(exc), status=status)
+        return _merge_box(request, ticket, customer, other_id, error=error_text(exc), status=status)
     if not _htmx(request):
         return _back(ticket)
     notice = _("%(merged)s was merged into %(kept)s.") % {

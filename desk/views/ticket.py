@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
 
 from desk.access import DeskRequest, agent_required
+from desk.backend_text import error_text
 from desk.navigation import desk_context
 from desk.ticket_edit import (
     EDITS,
@@ -228,7 +229,7 @@ def ticket_edit(request: DeskRequest, ticket_id: int, field: str) -> HttpRespons
         try:
             edit.apply(ticket, form.cleaned_data, request.user)
         except DomainError as exc:
-            error = str(exc)
+            error = error_text(exc)
     return _edit_answer(request, ticket.pk, error=error, field=field)
 
 
@@ -258,14 +259,18 @@ def ticket_merge(request: DeskRequest, ticket_id: int) -> HttpResponse:
     try:
         target = target_get(user=request.user, value=value, source=ticket)
     except TargetError as exc:
-        return _box(request, ticket, "desk/ticket/_t_merge.html", "merge", {"error": str(exc)})
+        return _box(
+            request, ticket, "desk/ticket/_t_merge.html", "merge", {"error": error_text(exc)}
+        )
     if request.POST.get("confirm") != "1":
         preview = merge_preview(source=ticket, target=target)
         return _box(request, ticket, "desk/ticket/_t_merge.html", "merge", {"preview": preview})
     try:
         services.ticket_merge(source=ticket, target=target, by=request.user)
     except DomainError as exc:
-        return _box(request, ticket, "desk/ticket/_t_merge.html", "merge", {"error": str(exc)})
+        return _box(
+            request, ticket, "desk/ticket/_t_merge.html", "merge", {"error": error_text(exc)}
+        )
     url = reverse("desk:ticket", args=[target.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
@@ -288,13 +293,15 @@ def message_move(request: DeskRequest, ticket_id: int, message_id: int) -> HttpR
                 user=request.user, value=request.POST.get("to_ticket", ""), source=ticket
             )
         except TargetError as exc:
-            return _box(request, ticket, box, "move", {**state, "error": str(exc)})
+            return _box(request, ticket, box, "move", {**state, "error": error_text(exc)})
     if request.POST.get("confirm") != "1":
         return _box(request, ticket, box, "move", {**state, "preview": True, "target": target})
     try:
         moved_to = services.message_move(message=message, to_ticket=target, by=request.user)
     except DomainError as exc:
-        return _box(request, ticket, box, "move", {**state, "error": str(exc), "target": target})
+        return _box(
+            request, ticket, box, "move", {**state, "error": error_text(exc), "target": target}
+        )
     if not request.htmx:
         return redirect("desk:ticket", ticket_id=ticket.pk)
     context = {"ticket": ticket, "m": message, "moved_to": moved_to, "split": target is None}
