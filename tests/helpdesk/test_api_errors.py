@@ -14,6 +14,9 @@ from rest_framework.exceptions import NotFound
 
 from channels_inbox.services import ChatError, MetaRefused
 from customers.services import IdentityTaken, MergeError, customer_resolve
+from desk.bulk import BulkInputError
+from desk.customer_panel.merge import NoLongerSuggested
+from desk.saved_views import SavedViewError
 from helpdesk.api_errors import exception_handler
 from helpdesk.errors import DomainError
 from surveys.models import Survey, SurveyAnswer, SurveyState
@@ -140,6 +143,10 @@ ERRORS: list[tuple[DomainError, int, dict[str, object]]] = [
     (SurveyLinkExpired("expired"), 410, {"detail": "expired"}),
     (ChatError("bad_frame", "bad frame"), 400, {"detail": "bad frame"}),
     (MetaRefused("no account"), 403, {"detail": "no account"}),
+    # The desk's own refusals (shown on its pages; the handler would answer them the same).
+    (BulkInputError("pick a ticket"), 400, {"detail": "pick a ticket"}),
+    (NoLongerSuggested("gone"), 400, {"detail": "gone"}),
+    (SavedViewError("taken"), 400, {"detail": "taken"}),
 ]
 
 

@@ -98,3 +98,18 @@ def test_a_holiday_date_given_twice_is_refused(manager_api: APIClient, method: s
     response = getattr(manager_api, method)(url, body, format="json")
     assert response.status_code == 400, response.content
     assert "2096-10-08" in str(response.json()["holidays"])
+
+
+def test_a_holiday_without_a_date_in_a_patch_is_refused(manager_api: APIClient) -> None:
+    """A PATCH validates nested items partially: `holidays: [{"name": "x"}]` reached the
+    duplicate check without a date and was a 500 (KeyError; found by the fuzzer)."""
+    created = manager_api.post(
+        "/api/v1/sla/calendars/",
+        {"name": "NL", "time_zone": "Europe/Amsterdam", "weekly_hours": {}, "holidays": []},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    url = f"/api/v1/sla/calendars/{created.json()['id']}/"
+    response = manager_api.patch(url, {"holidays": [{"name": "x"}]}, format="json")
+    assert response.status_code == 400, response.content
+    assert "each holiday needs a date" in str(response.json()["holidays"])

@@ -38,6 +38,9 @@ class BusinessCalendarSerializer(serializers.ModelSerializer[BusinessCalendar]):
         fields = ["id", "name", "time_zone", "weekly_hours", "holidays"]
 
     def validate_holidays(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # A PATCH validates nested items partially: a holiday may come without its date.
+        if any("date" not in holiday for holiday in value):
+            raise serializers.ValidationError("each holiday needs a date")
         # One row per date in the table: a date twice was an IntegrityError (a 500).
         days = [holiday["date"] for holiday in value]
         if twice := sorted({day for day in days if days.count(day) > 1}):
