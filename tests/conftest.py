@@ -40,17 +40,21 @@ def _fresh_channel_layer():
 
 @pytest.fixture(autouse=True)
 def _fresh_signin_counters() -> None:
-    """Sign-in failures (django-axes) and DRF throttle histories live in the shared Redis
-    cache under CACHE_KEY_PREFIX, which is fixed per run: without this, one test's wrong
-    passwords or request counts would lock out or throttle the next test's users. Deletes only
-    those keys (a cache.clear() would flush the whole Redis database: broker, channel layer)."""
+    """Sign-in failures (django-axes), DRF throttle histories and the desk's cached counts live
+    in the shared Redis cache under CACHE_KEY_PREFIX, which is fixed per run: without this,
+    one test's wrong passwords, request counts or counts would reach the next test's users.
+    Deletes only those keys (a cache.clear() would flush the whole Redis database: broker,
+    channel layer)."""
     import redis
     from django.conf import settings
 
     config = settings.CACHES["default"]
     client = redis.Redis.from_url(config["LOCATION"])
     prefix = config.get("KEY_PREFIX", "")
-    for pattern in (f"{prefix}:*:axes-*", f"{prefix}:*:throttle_*"):
+    # desk-*: an agent's cached view counts and presence; user ids restart with each test
+    # database, so a previous run's entries would otherwise meet a new user of the same id.
+    patterns = ("*:axes-*", "*:throttle_*", "*:desk-*", "desk-presence:*")
+    for pattern in (f"{prefix}:{tail}" for tail in patterns):
         keys = list(client.scan_iter(match=pattern, count=1000))
         if keys:
             client.delete(*keys)
