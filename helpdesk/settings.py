@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "channels_inbox",
     "surveys",
     "desk",
+    "portal",
     # Sign-in throttling (its own migrations); `helpdesk` connects project-wide receivers.
     "axes",
     "helpdesk.apps.HelpdeskConfig",
@@ -195,6 +196,14 @@ AXES_RESET_ON_SUCCESS = True
 # (helpdesk.auth_api.PasswordCheckBackend).
 HELPDESK_SIGNIN_CONCURRENCY = int(os.environ.get("HELPDESK_SIGNIN_CONCURRENCY", "2"))
 HELPDESK_SIGNIN_WAIT_SECONDS = float(os.environ.get("HELPDESK_SIGNIN_WAIT_SECONDS", "5"))
+# --- Customer portal sign-in (django-sesame links, portal.signin) ------------------------------
+# A link works once and for 15 minutes; a customer's session ends after 30 idle minutes.
+SESAME_MAX_AGE = 15 * 60
+SESAME_ONE_TIME = True
+PORTAL_SESSION_IDLE_SECONDS = 30 * 60
+# Link requests per address and per client address in an hour (portal.signin).
+PORTAL_LINKS_PER_ADDRESS = int(os.environ.get("PORTAL_LINKS_PER_ADDRESS", "5"))
+PORTAL_LINKS_PER_IP = int(os.environ.get("PORTAL_LINKS_PER_IP", "20"))
 # API tokens expire after this many hours (0: never); an expired one answers 401.
 HELPDESK_API_TOKEN_TTL_HOURS = int(os.environ.get("HELPDESK_API_TOKEN_TTL_HOURS", "720"))
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("desk/", include("desk.urls")),
+    # The customer portal (customers' own sessions; never staff pages).
+    path("support/", include("portal.urls")),
     # Django's set_language (POST /i18n/setlang/): the desk's language switch.
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("helpdesk.api_urls")),
