@@ -5,7 +5,9 @@ import subprocess
 import sys
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -229,3 +231,16 @@ def asgi_server(transactional_db, tmp_path):
         finally:
             proc.terminate()
             proc.wait(20)
+
+
+@pytest.fixture(scope="session")
+def _orm_beside_playwright_desk(django_db_setup: Any) -> Iterator[None]:
+    """Sync ORM beside Playwright's loop in this thread (STACK.md, trap 2); browser tests run
+    last, so no async test runs with the check off."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

@@ -3,8 +3,7 @@ headless Chromium on the real ASGI server."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,19 +34,6 @@ def make_agent(django_user_model) -> Callable[..., Any]:
 def desk_client(client, agent):
     client.force_login(agent)
     return client
-
-
-@pytest.fixture(scope="session")
-def _orm_beside_playwright_desk(django_db_setup: Any) -> Iterator[None]:
-    """Sync ORM beside Playwright's loop in this thread (STACK.md, trap 2); browser tests run
-    last, so no async test runs with the check off."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def shot(page: Any, name: str) -> Path:
