@@ -71,6 +71,19 @@ def public_messages(*, ticket: Ticket) -> QuerySet[Message]:
 
 
 # Where a request started, in the customer's words.
+# Channel names for "How to reach us": the same words the desk shows, so they share its
+# translations.
+REACH_CHANNEL_WORDS: dict[str, Promise] = {
+    "email": _("Email"),
+    "web": _("Web form"),
+    "chat": _("Chat"),
+    "phone": _("Phone"),
+    "facebook": _("Facebook Messenger"),
+    "instagram": _("Instagram"),
+    "whatsapp": _("WhatsApp"),
+    "x": _("X"),
+}
+
 CHANNEL_WORDS: dict[str, Promise] = {
     "email": _("Started by email"),
     "web": _("Started on this site"),
