@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import subprocess
 import sys
+import threading
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -244,3 +247,28 @@ def _orm_beside_playwright_desk(django_db_setup: Any) -> Iterator[None]:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def shop_site(tmp_path: Path, asgi_server: str) -> Iterator[str]:
+    """A customer's plain website on another port, embedding the widget with one tag."""
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Bike shop</title>"
+        "</head><body><h1>Bike shop</h1><p>Spare parts since 1998.</p>"
+        f'<script src="{asgi_server}/static/chat/widget.js" data-widget="shop" async></script>'
+        "</body></html>"
+    )
+    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,21 +4,18 @@ reply shows up live. The app runs under uvicorn (HTTP + websockets) on the test 
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from channels_inbox.models import ChatWidget
+from tests.browser import in_thread
 from tests.waiting import wait_until
 from tickets.models import Direction, Message
 from tickets.services import reply_create
@@ -40,51 +37,6 @@ def _orm_beside_playwright(django_db_setup: Any) -> Iterator[None]:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def shop_site(tmp_path: Path, asgi_server: str) -> Iterator[str]:
-    """A customer's plain website on another port, embedding the widget with one tag."""
-    (tmp_path / "index.html").write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>Bike shop</title></head>"
-        "<body><h1>Bike shop</h1><p>Spare parts since 1998.</p>"
-        f'<script src="{asgi_server}/static/chat/widget.js" data-widget="shop" async></script>'
-        "</body></html>"
-    )
-    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _in_thread(work: Any) -> None:
-    """Run `work` in a helper thread: async_to_sync (the channel layer push) refuses to run
-    beside sync Playwright's event loop (STACK.md, trap 5)."""
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if errors:
-        raise errors[0]
 
 
 def test_a_visitor_on_another_website_chats_with_an_agent(
@@ -126,7 +78,7 @@ def test_a_visitor_on_another_website_chats_with_an_agent(
     assert ticket.customer.name == "Eva de Boer"
     assert set(ticket.customer.identities.values_list("kind", flat=True)) == {"chat", "email"}
 
-    _in_thread(
+    in_thread(
         lambda: reply_create(
             ticket=ticket,
             author=agent,

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from io import StringIO
@@ -19,8 +17,8 @@ import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
 
+from tests.browser import in_thread
 from tickets.models import Ticket
 from tickets.services import sla_policies_default
 
@@ -29,31 +27,6 @@ if TYPE_CHECKING:
 
 # What the console mail backend writes after each message (Django's EmailBackend).
 _MAIL_END = "\n" + "-" * 79 + "\n"
-
-
-def in_thread[T](work: Callable[[], T]) -> T:
-    """Run `work` in a helper thread: services publish to the channel layer through
-    async_to_sync on commit, which refuses to run beside sync Playwright's event loop
-    (STACK.md, trap 5)."""
-    result: list[T] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(work())
-        except BaseException as exc:  # handed to the test thread below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(120)
-    if errors:
-        raise errors[0]
-    if not result:
-        raise AssertionError("the helper thread did not finish in 120 s")
-    return result[0]
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,14 @@ opening the ticket reads it. axe-core on each screen; screenshots at 1280 and 76
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.db import connection
 from playwright.sync_api import Browser, Page, expect
 
 from channels_inbox.models import ChatWidget
+from tests.browser import in_thread
 from tests.desk.conftest import shot
 from tests.desk.test_desk_browser import serious
 from tests.factories import inbound
@@ -32,51 +26,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("_orm_beside_playwright_desk"),
 ]
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def shop_site(tmp_path: Path, asgi_server: str) -> Iterator[str]:
-    """A customer's plain website on another port, embedding the widget with one tag."""
-    (tmp_path / "index.html").write_text(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Bike shop</title>"
-        "</head><body><h1>Bike shop</h1><p>Spare parts since 1998.</p>"
-        f'<script src="{asgi_server}/static/chat/widget.js" data-widget="shop" async></script>'
-        "</body></html>"
-    )
-    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _in_thread(work: Callable[[], Any]) -> None:
-    """Run a service in a helper thread: its after-commit push (async_to_sync) refuses to
-    run beside sync Playwright's event loop (STACK.md, trap 5)."""
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if errors:
-        raise errors[0]
 
 
 def test_a_visitor_chats_and_the_agent_answers_from_the_desk(
@@ -173,7 +122,7 @@ def test_the_bell_rings_live_and_opening_the_ticket_reads_it(
     expect(count).to_be_hidden()
     expect(page.locator("body")).to_have_attribute("data-socket-notifications", "open")
 
-    _in_thread(lambda: ticket_assign(ticket=ticket, agent=anna, by=boss))
+    in_thread(lambda: ticket_assign(ticket=ticket, agent=anna, by=boss))
 
     expect(count).to_have_text(re.compile(r"^1"))
     expect(page.locator("#bell-status")).to_have_text("New notification.")

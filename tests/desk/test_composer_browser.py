@@ -5,16 +5,12 @@ screenshots at 1280 and 768 px."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from desk.models import Macro
+from tests.browser import in_thread
 from tests.desk.conftest import shot
 from tests.desk.test_desk_browser import serious
 from tests.factories import inbound
@@ -29,32 +25,10 @@ pytestmark = [
 ]
 
 
-def _in_thread(work: Callable[[], Any]) -> Any:
-    """`message_ingest` publishes with async_to_sync on commit, which refuses to run beside
-    sync Playwright's loop (STACK.md, trap 5): run it in a helper thread."""
-    result: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(work())
-        except BaseException as exc:  # handed to the test thread below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if errors:
-        raise errors[0]
-    return result[0]
-
-
 @pytest.fixture
 def email_ticket() -> Ticket:
     sla_policies_default()
-    return _in_thread(
+    return in_thread(
         lambda: (
             message_ingest(
                 data=inbound(
@@ -181,7 +155,7 @@ def test_a_collision_asks_before_sending_and_typing_is_announced(
 
     from tickets.services import reply_create
 
-    _in_thread(lambda: reply_create(ticket=email_ticket, author=sam, body_text="Booked it, Sam"))
+    in_thread(lambda: reply_create(ticket=email_ticket, author=sam, body_text="Booked it, Sam"))
     composer.get_by_role("button", name="Send", exact=True).click()
     alert = composer.locator(".collision")
     expect(alert).to_contain_text("Sam replied")

@@ -5,16 +5,12 @@ confirmation, marks the missed call's to-do done; axe-core on each state; screen
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from customers.models import Customer
+from tests.browser import in_thread
 from tests.desk.conftest import shot
 from tests.desk.test_customer_panel import lotte
 from tests.desk.test_desk_browser import serious
@@ -28,26 +24,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("_orm_beside_playwright_desk"),
 ]
-
-
-def _in_thread(work: Callable[[], Any]) -> None:
-    """A service that publishes to the channel layer (async_to_sync) cannot run beside sync
-    Playwright's event loop: run it in a helper thread (STACK.md, trap 5)."""
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:  # handed to the test thread below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if errors:
-        raise errors[0]
 
 
 def test_the_panel_shows_lotte_merges_the_suggestion_and_closes_the_call_back(
@@ -114,7 +90,7 @@ def test_the_panel_shows_lotte_merges_the_suggestion_and_closes_the_call_back(
     shot(page, "desk-customer-panel-after")
 
     # Lotte writes again: the panel follows the ticket's live events by itself.
-    _in_thread(
+    in_thread(
         lambda: message_ingest(
             data=inbound(
                 "whatsapp",

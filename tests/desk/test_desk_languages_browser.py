@@ -13,9 +13,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import in_thread
 from tests.desk.conftest import SHOTS, shot
 from tests.desk.test_customer_panel import Lotte, lotte
-from tests.desk.test_customer_panel_browser import _in_thread
 from tests.desk.test_desk_browser import serious
 from tests.factories import inbound
 from tickets.services import message_ingest, note_add, sla_policies_default, ticket_assign
@@ -35,7 +35,7 @@ def _festival(anna: Any) -> Lotte:
     and a few more rows for the list, one of them Anna's. The services publish to the channel
     layer, which cannot run beside Playwright's loop: in a helper thread."""
     made: list[Lotte] = []
-    _in_thread(lambda: made.append(_make_festival(anna)))
+    in_thread(lambda: made.append(_make_festival(anna)))
     return made[0]
 
 

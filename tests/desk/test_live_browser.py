@@ -4,17 +4,15 @@ on the list and the ticket, and a message that arrives shows up without a reload
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import redis
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
-from django.db import connection
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import in_thread
 from tests.desk.conftest import shot
 from tests.desk.test_desk_browser import serious
 from tests.factories import inbound
@@ -37,29 +35,9 @@ def _no_presence_left() -> None:
     client.close()
 
 
-def _in_thread(work: Callable[[], Any]) -> None:
-    """The channel layer push of `message_ingest` uses async_to_sync, which refuses to run
-    beside sync Playwright's event loop: run it in a helper thread (STACK.md, trap 5)."""
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:  # handed to the test thread below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if errors:
-        raise errors[0]
-
-
 def _ingest(**fields: Any) -> int:
     tickets: list[int] = []
-    _in_thread(lambda: tickets.append(message_ingest(data=inbound(**fields)).ticket.pk))
+    in_thread(lambda: tickets.append(message_ingest(data=inbound(**fields)).ticket.pk))
     return tickets[0]
 
 
