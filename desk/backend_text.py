@@ -17,6 +17,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from desk.labels import CHANNEL_LABELS
+from tickets.choices import Channel
+
 Rule = tuple[re.Pattern[str], Any]
 
 NUMBER = r"(?P<{}>\d+)"
@@ -42,23 +45,10 @@ METRICS: Mapping[str, Any] = {
     "resolution": _("resolution"),
 }
 # Channels appear by value in events ("created from email") and by label in refusals.
+# By code and by the stored English label ("created from Email", "Facebook Messenger").
 CHANNELS: Mapping[str, Any] = {
-    "email": _("Email"),
-    "Email": _("Email"),
-    "web": _("Web form"),
-    "Web form": _("Web form"),
-    "chat": _("Live chat"),
-    "Live chat": _("Live chat"),
-    "phone": _("Phone"),
-    "Phone": _("Phone"),
-    "facebook": _("Messenger"),
-    "Facebook Messenger": _("Messenger"),
-    "instagram": _("Instagram"),
-    "Instagram": _("Instagram"),
-    "whatsapp": _("WhatsApp"),
-    "WhatsApp": _("WhatsApp"),
-    "x": _("X"),
-    "X": _("X"),
+    **CHANNEL_LABELS,
+    **{str(Channel(code).label): label for code, label in CHANNEL_LABELS.items()},
 }
 DELIVERIES: Mapping[str, Any] = {
     "email with rating links": _("email with rating links"),

@@ -6,23 +6,12 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from desk import backend_text
+from desk.labels import CHANNEL_LABELS
 from desk.promise import Promise, promise_of
 
 register = template.Library()
-
-CHANNEL_LABELS = {
-    "email": _("Email"),
-    "web": _("Web form"),
-    "chat": _("Live chat"),
-    "phone": _("Phone"),
-    "facebook": _("Messenger"),
-    "instagram": _("Instagram"),
-    "whatsapp": _("WhatsApp"),
-    "x": _("X"),
-}
 
 
 @register.simple_tag(takes_context=True)
