@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "tickets",
     "channels_inbox",
     "surveys",
+    "helpcentre",
+    "privacy",
     "desk",
     "portal",
     # Sign-in throttling (its own migrations); `helpdesk` connects project-wide receivers.

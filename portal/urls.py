@@ -1,15 +1,25 @@
+"""`/support/`: the customer portal. One module of views per area (`portal/views/`)."""
+
 from __future__ import annotations
 
-from django.urls import path
-
-from portal import views
+from portal.views import (
+    help_centre,
+    new_request,
+    privacy,
+    request_actions,
+    requests,
+    signin_code,
+    signin_link,
+)
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.my_requests, name="requests"),
-    path("requests/<int:ticket_id>/", views.request_detail, name="request"),
-    path("signin/", views.signin, name="signin"),
-    path("signin/<str:token>/", views.signin_link, name="signin_link"),
-    path("signout/", views.signout, name="signout"),
+    *requests.urlpatterns,
+    *request_actions.urlpatterns,
+    *new_request.urlpatterns,
+    *signin_link.urlpatterns,
+    *signin_code.urlpatterns,
+    *help_centre.urlpatterns,
+    *privacy.urlpatterns,
 ]

@@ -87,6 +87,13 @@ class InboundMessage:
     # Without a hint the language is detected from the text (customers.language).
     language_hint: str = ""
     language_source: str = "channel"
+    # The sender is already known (a customer signed in to the portal): no identity lookup;
+    # `identity_kind`/`identity_value` may then be empty.
+    customer_id: int | None = None
+    # The sender asked for a new conversation (the portal's "New request"): never threaded
+    # onto their open ticket. Tags (the request's category) go on that new ticket.
+    new_ticket: bool = False
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -195,6 +202,7 @@ def _new_ticket(data: InboundMessage, customer: Customer, *, follow_up_of: Ticke
         status=Status.NEW,
         team_id=follow_up_of.team_id if follow_up_of else data.team_id,
         follow_up_of=follow_up_of,
+        tags=list(dict.fromkeys(tag[:50] for tag in data.tags if tag)),
     )
     return ticket
 
@@ -230,13 +238,7 @@ def _thread_resolve(data: InboundMessage) -> _Thread:
     it answers; anything else threads by the channel's keys / ticket token, else onto the
     customer's open ticket, else a new one (a follow-up when the match is closed)."""
     ticket, reason = _automatic_thread(data) if data.is_automatic else (None, "")
-    resolved = customer_resolve(
-        kind=data.identity_kind,
-        value=data.identity_value,
-        name=data.customer_name,
-        region=data.phone_region,
-    )
-    customer = resolved.customer
+    customer, identity = _sender_resolve(data)
     if not data.is_automatic:
         # An auto-reply's language is the mail server's, not the customer's; a call's text
         # is our summary or the agent's notes.
@@ -247,7 +249,7 @@ def _thread_resolve(data: InboundMessage) -> _Thread:
             text="" if data.call_direction else data.body_text,
         )
         ticket, reason = _thread_match(data, customer)
-    if ticket is None:
+    if ticket is None and not data.new_ticket:
         ticket = selectors.ticket_open_for_customer(customer=customer)
         reason = "same customer's open ticket" if ticket else ""
     follow_up_of: Ticket | None = None
@@ -256,7 +258,25 @@ def _thread_resolve(data: InboundMessage) -> _Thread:
     created = ticket is None
     if ticket is None:
         ticket = _new_ticket(data, customer, follow_up_of=follow_up_of)
-    return _Thread(customer, resolved.identity, ticket_lock(ticket), created, follow_up_of, reason)
+    return _Thread(customer, identity, ticket_lock(ticket), created, follow_up_of, reason)
+
+
+def _sender_resolve(data: InboundMessage) -> tuple[Customer, Identity | None]:
+    """The customer who wrote, and the identity they wrote from (None when a signed-in
+    customer wrote from the portal without one of the channel's kind)."""
+    if data.customer_id is None:
+        resolved = customer_resolve(
+            kind=data.identity_kind,
+            value=data.identity_value,
+            name=data.customer_name,
+            region=data.phone_region,
+        )
+        return resolved.customer, resolved.identity
+    customer = Customer.objects.get(pk=data.customer_id)
+    while customer.merged_into_id is not None:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    identity = customer.identities.filter(kind=data.identity_kind).order_by("pk").first()
+    return customer, identity
 
 
 def _message_store(data: InboundMessage, thread: _Thread, *, received_at: datetime) -> Message:

@@ -1,0 +1,1 @@
+"""A customer's data: what is kept and for how long, export, erasure and retention."""
