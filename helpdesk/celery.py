@@ -64,6 +64,18 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 55},
     },
+    # Privacy: remove expired data exports; anonymise closed tickets past the retention
+    # months (PRIVACY_RETENTION_MONTHS; 0 = off), in batches, where not done yet.
+    "privacy.exports_expire": {
+        "task": "privacy.exports_expire",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 3000},
+    },
+    "privacy.retention_sweep": {
+        "task": "privacy.retention_sweep",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3000},
+    },
     # Solved tickets age into closed (read-only; later contacts open a follow-up).
     "tickets.close_solved": {
         "task": "tickets.close_solved",

@@ -206,6 +206,19 @@ PORTAL_SESSION_IDLE_SECONDS = 30 * 60
 # Link requests per address and per client address in an hour (portal.signin).
 PORTAL_LINKS_PER_ADDRESS = int(os.environ.get("PORTAL_LINKS_PER_ADDRESS", "5"))
 PORTAL_LINKS_PER_IP = int(os.environ.get("PORTAL_LINKS_PER_IP", "20"))
+# New requests from the public web form per address and per client address in an hour
+# (portal.new_request); signed-in customers are not limited.
+PORTAL_REQUESTS_PER_ADDRESS = int(os.environ.get("PORTAL_REQUESTS_PER_ADDRESS", "5"))
+PORTAL_REQUESTS_PER_IP = int(os.environ.get("PORTAL_REQUESTS_PER_IP", "20"))
+# --- Privacy (privacy app) ----------------------------------------------------------------
+# Closed tickets older than this many months are anonymised by a nightly beat task (0: never).
+PRIVACY_RETENTION_MONTHS = int(os.environ.get("PRIVACY_RETENTION_MONTHS", "0"))
+# A "download my data" ZIP can be downloaded for this many days, then it is removed.
+PRIVACY_EXPORT_DAYS = 7
+# Export ZIPs live outside MEDIA_ROOT and STATIC_ROOT: only the portal's owner check serves them.
+PRIVACY_EXPORT_ROOT = Path(
+    os.environ.get("PRIVACY_EXPORT_ROOT", BASE_DIR / "var" / "private" / "exports")
+)
 # API tokens expire after this many hours (0: never); an expired one answers 401.
 HELPDESK_API_TOKEN_TTL_HOURS = int(os.environ.get("HELPDESK_API_TOKEN_TTL_HOURS", "720"))
 
@@ -219,6 +232,21 @@ USE_I18N = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
+
+# --- Customer portal branding (portal.branding) --------------------------------------------
+# The organisation's name in the portal's header and in the sign-in emails.
+PORTAL_ORGANISATION_NAME = os.environ.get("PORTAL_ORGANISATION_NAME", "Festival Care")
+# A logo this site serves (a path such as /static/… or /media/…: the CSP loads images only
+# from us); empty: our own plain logo (static/portal/logo.svg).
+PORTAL_LOGO_URL = os.environ.get("PORTAL_LOGO_URL", "")
+# The header's colour, #rrggbb only (anything else falls back to this default, so it can never
+# carry CSS); the text on it is white or dark, whichever contrasts more (WCAG AA).
+PORTAL_BRAND_COLOUR = os.environ.get("PORTAL_BRAND_COLOUR", "#1d6b73")
+# When people answer, in words; empty: "Monday to Friday, 09:00–17:00" in the reader's language.
+PORTAL_SUPPORT_HOURS = os.environ.get("PORTAL_SUPPORT_HOURS", "")
+# Sign-in codes by WhatsApp (portal.signin_code): outside Meta's 24-hour window only an
+# approved authentication template may go out; its name here (empty: no code then).
+PORTAL_WHATSAPP_CODE_TEMPLATE = os.environ.get("PORTAL_WHATSAPP_CODE_TEMPLATE", "")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
