@@ -19,6 +19,7 @@ from django.utils import translation
 from sesame.utils import get_token
 
 from customers.models import Customer, Identity, IdentityKind
+from portal.branding import brand
 from portal.models import CustomerAccount
 
 if TYPE_CHECKING:
@@ -50,20 +51,34 @@ def _hit(key: str, limit: int) -> bool:
     return count <= limit
 
 
-def link_request_allowed(*, email: str, ip: str) -> bool:
-    """Both counters are spent whether or not the address is known, so the limit says
-    nothing about which addresses exist. Addresses are hashed: no emails in the cache."""
-    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
+def signin_request_allowed(*, identity: str, ip: str) -> bool:
+    """Both counters are spent whether or not the address or number is known, so the limit
+    says nothing about which exist. Links and codes share them: asking for a code does not
+    add to the budget of links. Values are hashed: no emails or numbers in the cache."""
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
     by_address = _hit(f"portal:link:addr:{digest}", settings.PORTAL_LINKS_PER_ADDRESS)
     by_ip = _hit(f"portal:link:ip:{ip}", settings.PORTAL_LINKS_PER_IP)
     return by_address and by_ip
 
 
+def link_request_allowed(*, email: str, ip: str) -> bool:
+    return signin_request_allowed(identity=email, ip=ip)
+
+
 def customer_for_email(email: str) -> tuple[Customer, Identity] | None:
     """The customer with this (normalised) email identity, following merges to the survivor."""
+    return customer_for_identity(kinds=(IdentityKind.EMAIL,), value=email)
+
+
+def customer_for_identity(
+    *, kinds: tuple[str, ...], value: str
+) -> tuple[Customer, Identity] | None:
+    """The customer with an identity of one of `kinds` and this (normalised) value,
+    following merges to the survivor."""
     identity = (
         Identity.objects.select_related("customer")
-        .filter(kind=IdentityKind.EMAIL, value=email)
+        .filter(kind__in=kinds, value=value)
+        .order_by("kind")
         .first()
     )
     if identity is None:
@@ -93,7 +108,7 @@ def link_send(*, request: HttpRequest, customer: Customer, identity: Identity) -
     url = request.build_absolute_uri(reverse("portal:signin_link", args=[get_token(user)]))
     minutes = settings.SESAME_MAX_AGE // 60
     with translation.override(customer.language or settings.LANGUAGE_CODE):
-        context = {"customer": customer, "url": url, "minutes": minutes}
+        context = {"customer": customer, "url": url, "minutes": minutes, "brand": brand()}
         subject = render_to_string("emails/portal_link_subject.txt", context).strip()
         body = render_to_string("emails/portal_link.txt", context)
     send_mail(subject, body, None, [identity.value])

@@ -17,6 +17,7 @@ from customers.normalise import InvalidIdentity, normalise_email
 from helpdesk.roles import is_agent
 from portal.access import signed_in_customer
 from portal.signin import client_ip, customer_for_email, link_request_allowed, link_send
+from portal.views import signin_code
 
 if TYPE_CHECKING:
     from helpdesk.roles import User
@@ -33,6 +34,9 @@ def signin(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"email": request.POST.get("email", "")[:320]}
     if request.method == "GET":
         return render(request, "portal/signin.html", context)
+    if "@" not in str(context["email"]):
+        # A phone number: a WhatsApp code instead of a link (portal.views.signin_code).
+        return signin_code.code_requested(request, str(context["email"]))
     try:
         email = normalise_email(str(context["email"]))
     except InvalidIdentity:
