@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from portal import selectors
 from portal.access import PortalRequest, customer_required
-from tickets.models import Ticket
+from portal.replies import ReplyForm, reply_form_new
+from tickets.models import Status, Ticket
 from tickets.response_times import Unit, typical_amount, typical_first_response_cached
+
+# Which form the request page offers: a closed request takes no more messages, so writing
+# starts a linked follow-up; a solved one opens again (both done by `message_ingest`).
+REPLY_ACTIONS: dict[str, str] = {Status.SOLVED: "reopen", Status.CLOSED: "follow_up"}
 
 
 @never_cache
@@ -26,13 +31,36 @@ def my_requests(request: PortalRequest) -> HttpResponse:
 @never_cache
 @customer_required
 def request_detail(request: PortalRequest, ticket_id: int) -> HttpResponse:
-    ticket = selectors.customer_ticket(customer=request.customer, ticket_id=ticket_id)
+    try:
+        ticket = selectors.customer_ticket(customer=request.customer, ticket_id=ticket_id)
+    except Http404:
+        # A merged request's old number leads to the one its messages went to.
+        moved = selectors.customer_ticket_moved(customer=request.customer, ticket_id=ticket_id)
+        if moved is None:
+            raise
+        return redirect("portal:request", ticket_id=moved)
+    return request_page(request, ticket)
+
+
+def request_page(
+    request: PortalRequest, ticket: Ticket, *, form: ReplyForm | None = None, status: int = 200
+) -> HttpResponse:
+    """One request: its public messages with their files, the survey answer, and the form
+    that fits its state (reply; tell us what is still wrong; start a follow-up)."""
+    customer = request.customer
+    closed = ticket.status == Status.CLOSED
     context = {
         "row": _row(ticket),
-        "messages": list(selectors.public_messages(ticket=ticket)),
-        "customer": request.customer,
+        "thread": list(selectors.public_messages(ticket=ticket)),
+        "customer": customer,
+        "survey": selectors.customer_survey_answer(customer=customer, ticket=ticket),
+        "follow_ups": selectors.customer_follow_ups(customer=customer, ticket=ticket)
+        if closed
+        else [],
+        "form": form or reply_form_new(),
+        "action": REPLY_ACTIONS.get(ticket.status, "reply"),
     }
-    return render(request, "portal/request.html", context)
+    return render(request, "portal/request.html", context, status=status)
 
 
 def _reach_us() -> list[dict[str, object]]:

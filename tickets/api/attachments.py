@@ -10,6 +10,7 @@ from rest_framework.request import Request
 
 from helpdesk.roles import acting_user
 from tickets import selectors
+from tickets.models import Attachment
 from tickets.permissions import IsAgent
 
 
@@ -21,6 +22,12 @@ def attachment_download(request: Request, pk: int) -> FileResponse:
     download in a sandbox: a customer's HTML or SVG must never run in our origin."""
     # 404 alike for a missing attachment and one on a ticket this agent may not see.
     attachment = selectors.attachment_get_for_user(user=acting_user(request.user), attachment_id=pk)
+    return attachment_file_response(attachment)
+
+
+def attachment_file_response(attachment: Attachment) -> FileResponse:
+    """The stored file as a sandboxed download (also the customer portal's): never shown
+    inline, never sniffed into HTML, never able to run script in our origin."""
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
