@@ -23,7 +23,7 @@ DEFAULT_LOGO = "portal/logo.svg"
 # The two text colours on the brand colour: the one with more contrast is taken, and one of
 # them always reaches WCAG AA (4.5:1) whatever the colour.
 LIGHT_INK = "#ffffff"
-DARK_INK = "#111418"
+DARK_INK = "#000000"
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
