@@ -184,6 +184,8 @@ def run() -> int:
     with services("helpdesk") as env:
         env.setdefault("ALLOWED_HOSTS", f"127.0.0.1,localhost,{host}")
         env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+        # The demo's mail goes to var/mail/, read at /dev/mail/, not into this terminal.
+        env.setdefault("MAILER_BACKEND", "helpdesk.dev_mail.MailboxBackend")
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "collectstatic", "--noinput", "-v", "0")
         manage(env, "seed_demo")
@@ -246,6 +248,14 @@ def run() -> int:
             "agents anna, piotr, sam with password 'agent'"
         )
         say(f"admin: {base}/admin/   API docs: {base}/api/docs/")
+        say(
+            f"customer portal: {base}/support/  (sign in as Lotte Visser, lotte.visser@example.nl "
+            "or Katarzyna Kowalska, k.kowalska@example.pl)"
+        )
+        if env["MAILER_BACKEND"] == "helpdesk.dev_mail.MailboxBackend":
+            say(f"sent mail, sign-in links included: {base}/dev/mail/")
+        else:
+            say(f"sent mail goes to {env['MAILER_BACKEND']} (the sign-in link is in it)")
         code = 0
         while not stopping:
             dead = [(name, proc) for name, proc in children if proc.poll() is not None]

@@ -282,6 +282,11 @@ if os.environ.get("EMAIL_HOST"):
         "port": int(os.environ.get("EMAIL_PORT", "25")),
     }
 
+# `make run` (helpdesk.dev) sends the demo's mail to files in this folder, which the page
+# /dev/mail/ lists (helpdesk.dev_mail); that page exists only with HELPDESK_DEV or DEBUG.
+HELPDESK_DEV = env_bool("HELPDESK_DEV", False)
+HELPDESK_DEV_MAILBOX = Path(os.environ.get("HELPDESK_DEV_MAILBOX", BASE_DIR / "var" / "mail"))
+
 # Inbound webhooks: anymail's shared basic-auth secret ("user:password"; several with commas)
 # and the ESPs' own signing keys. Unset, anymail warns that the webhooks are open.
 ANYMAIL = {

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from channels_inbox.views import inbound_urlpatterns
 from channels_inbox.webhooks.meta import meta_webhook
 from channels_inbox.webhooks.twilio import twilio_voice
+from helpdesk.dev_mail import mailbox
 from helpdesk.health import healthz
 from helpdesk.views import home
 
@@ -37,4 +38,6 @@ urlpatterns = [
     path("chat/", include("channels_inbox.urls")),
     # CSAT / NPS pages for customers (signed links, no login).
     path("survey/", include("surveys.urls")),
+    # Development only (404 otherwise): the demo's sent mail, links clickable.
+    path("dev/mail/", mailbox, name="dev-mailbox"),
 ]
