@@ -163,7 +163,7 @@ def _receipts_clear(message_ids: Iterable[int]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE channels_inbox_inboundreceipt SET body = ''::bytea, headers = '{{}}',"
+            "UPDATE channels_inbox_inboundreceipt SET body = ''::bytea, headers = '{}',"
             " error = '' WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text("
             "CASE WHEN jsonb_typeof(message_ids) = 'array' THEN message_ids ELSE '[]' END) AS m"
             " WHERE m = ANY(%s))",
@@ -177,7 +177,7 @@ def receipts_clear_mentioning(needles: Iterable[str]) -> None:
     for needle in {item.lower() for item in needles if len(item) >= 5}:
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE channels_inbox_inboundreceipt SET body = ''::bytea, headers = '{{}}',"
+                "UPDATE channels_inbox_inboundreceipt SET body = ''::bytea, headers = '{}',"
                 " error = '' WHERE strpos(lower(encode(body, 'escape')), %s) > 0"
                 " OR strpos(lower(headers::text), %s) > 0",
                 [needle, needle],
