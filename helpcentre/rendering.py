@@ -34,10 +34,12 @@ def render_markdown(text: str) -> str:
 
 
 def excerpt(html: str, length: int = EXCERPT_LENGTH) -> str:
-    """The first paragraph as plain text, cut at a word boundary: a heading or a list
-    says less about the article than its opening sentence."""
-    first = re.search(r"<p>(.*?)</p>", html, flags=re.DOTALL)
-    text = nh3.clean(first.group(1) if first else html, tags=set())
+    """The text's opening words, plain, cut at a word boundary. Headings are left out:
+    the opening sentence says more about the article than a subheading."""
+    body = re.sub(r"<h[2-4]>.*?</h[2-4]>", " ", html, flags=re.DOTALL)
+    # Block ends become spaces so "with:</p><ul><li>your order" does not run together.
+    body = re.sub(r"</(p|li|h[2-4]|dt|dd|td|th|blockquote|pre)>", " ", body)
+    text = nh3.clean(body, tags=set())
     text = re.sub(r"\s+", " ", html_lib.unescape(text)).strip()
     if len(text) <= length:
         return text

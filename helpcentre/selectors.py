@@ -255,3 +255,91 @@ def article_get(*, slug: str, language: str | None, signed_in: bool) -> ArticleV
         visibility=article.visibility,
         category=_category_view(article.category, language),
     )
+
+
+# --- The desk: what authors see -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeskArticleRow:
+    """An article as the desk lists it: its votes, reads and which languages it has."""
+
+    article: Article
+    title: str
+    yes: int
+    no: int
+    reads: int
+    present: list[str]
+    missing: list[str]
+
+    @property
+    def helpful_percent(self) -> int | None:
+        """The share of "yes" answers, or None before anybody answered."""
+        total = self.yes + self.no
+        return round(100 * self.yes / total) if total else None
+
+
+@dataclass(frozen=True)
+class DeskCategory:
+    category: Category
+    name: str
+    rows: list[DeskArticleRow]
+
+
+def article_votes(*, article_id: int) -> tuple[int, int]:
+    """(yes, no) answers to "did this help?" for one article."""
+    counts = Article.objects.filter(pk=article_id).aggregate(
+        yes=Count("votes", filter=Q(votes__helpful=True)),
+        no=Count("votes", filter=Q(votes__helpful=False)),
+    )
+    return counts["yes"], counts["no"]
+
+
+def desk_article_list(*, language: str | None) -> list[DeskCategory]:
+    """Every category with every article (any visibility), its votes and reads: three
+    queries (categories, their names, articles with their votes counted and versions)."""
+    articles = (
+        Article.objects.annotate(
+            yes=Count("votes", filter=Q(votes__helpful=True)),
+            no=Count("votes", filter=Q(votes__helpful=False)),
+        )
+        .order_by("position", "id")
+        .prefetch_related("translations")
+    )
+    categories = Category.objects.prefetch_related(
+        "translations", Prefetch("articles", queryset=articles)
+    )
+    listed = []
+    for category in categories:
+        rows = []
+        for article in category.articles.all():
+            versions = list(article.translations.all())
+            present = [v.language for v in versions]
+            version = pick(versions, language)
+            rows.append(
+                DeskArticleRow(
+                    article=article,
+                    title=version.title if version else article.slug,
+                    yes=article.yes,  # type: ignore[attr-defined]
+                    no=article.no,  # type: ignore[attr-defined]
+                    reads=article.read_count,
+                    present=[code for code in LANGUAGES if code in present],
+                    missing=[code for code in LANGUAGES if code not in present],
+                )
+            )
+        listed.append(DeskCategory(category, _category_view(category, language).name, rows))
+    return listed
+
+
+def desk_article_get(*, article_id: int) -> Article | None:
+    """An article with its versions, for editing (authors see every visibility)."""
+    return Article.objects.filter(pk=article_id).prefetch_related("translations").first()
+
+
+def desk_category_get(*, category_id: int) -> Category | None:
+    return Category.objects.filter(pk=category_id).prefetch_related("translations").first()
+
+
+def desk_categories() -> QuerySet[Category]:
+    """Every category with its names, for the article form's choice."""
+    return Category.objects.prefetch_related("translations")
