@@ -3,6 +3,7 @@ record of which tickets were anonymised (so the retention sweep never repeats on
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from django.conf import settings
@@ -14,10 +15,23 @@ from customers.models import Customer
 from tickets.models import Ticket
 
 
+class ExportStorage(FileSystemStorage):
+    """Files under `PRIVACY_EXPORT_ROOT`, read at each use (not frozen at import), so a
+    changed setting (tests, a moved volume) takes effect."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.PRIVACY_EXPORT_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
 def export_storage() -> Storage:
     """Private storage for export ZIPs: outside MEDIA_ROOT and without a URL, so only the
     portal's owner check (`portal.views.privacy`) can hand a file out."""
-    return FileSystemStorage(location=settings.PRIVACY_EXPORT_ROOT, base_url=None)
+    return ExportStorage(base_url=None)
 
 
 def _export_id() -> str:
