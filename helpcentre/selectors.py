@@ -203,6 +203,8 @@ def category_list(*, language: str | None, signed_in: bool) -> list[CategoryView
     categories = (
         Category.objects.annotate(shown=Count("articles", filter=shown))
         .filter(shown__gt=0)
+        # Explicit: Meta.ordering does not apply to a GROUP BY query.
+        .order_by("position", "id")
         .prefetch_related("translations")
     )
     return [_category_view(c, language, c.shown) for c in categories]

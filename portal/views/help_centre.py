@@ -71,10 +71,13 @@ def help_article(request: HttpRequest, slug: str) -> HttpResponse:
     article = selectors.article_get(slug=slug, language=language, signed_in=signed_in)
     if article is None:
         raise Http404
-    services.article_read(article_id=article.id)
+    voted = request.GET.get("voted") in {"yes", "no"}
+    if not voted:
+        # The page after a vote is the same reader on the same article: one read, not two.
+        services.article_read(article_id=article.id)
     context = {
         "article": article,
-        "voted": request.GET.get("voted") in {"yes", "no"},
+        "voted": voted,
         "customer": signed_in_customer(request),
     }
     return render(request, "portal/help/article.html", context)

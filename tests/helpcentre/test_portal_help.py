@@ -41,6 +41,19 @@ def test_the_front_page_shows_search_topics_and_most_read_without_signing_in(
     assert 'href="/support/help/category/returns/"' in text
 
 
+def test_topics_are_in_their_authors_order(client, topic, write) -> None:
+    from helpcentre.models import Category
+    from helpcentre.services import CategoryText, category_save
+
+    first = category_save(slug="zz-first", position=0, texts={"en": CategoryText("First")})
+    Category.objects.filter(pk=topic.pk).update(position=5)
+    write("a", en=("A", "Text."))
+    write("b", en=("B", "Text."))
+    Article.objects.filter(slug="b").update(category=first)
+    text = client.get(reverse("portal:help")).content.decode()
+    assert text.index(">First<") < text.index(">Returns<")
+
+
 def test_a_topic_lists_its_articles(client, returns, private) -> None:
     response = client.get(reverse("portal:help_category", args=["returns"]))
     assert response.status_code == 200
