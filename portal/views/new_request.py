@@ -124,6 +124,7 @@ def new_request_sent(request: HttpRequest, token: str) -> HttpResponse:
             "customer": customer,
             # Only the request's own customer gets a link to it (others would get a 404).
             "owner": customer is not None and customer.pk == sent.ticket.customer_id,
+            "minutes": settings.SESAME_MAX_AGE // 60,
         }
         return render(request, "portal/new_request_sent.html", context)
 

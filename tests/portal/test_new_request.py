@@ -60,7 +60,7 @@ def _public(**extra: Any) -> dict[str, Any]:
 
 def _promise(ticket: Ticket) -> str:
     assert ticket.sla_due_at is not None
-    return date_format(timezone.localtime(ticket.sla_due_at), "l j F, H:i")
+    return date_format(timezone.localtime(ticket.sla_due_at), "l j E, H:i")
 
 
 def test_signed_in_request_is_a_new_web_ticket_with_tag_file_and_timer(
