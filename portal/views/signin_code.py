@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from customers.normalise import InvalidIdentity, normalise_phone
 from portal.signin import client_ip, signin_request_allowed
-from portal.signin_code import CODE_SECONDS, CodeCheck, code_check, code_request, code_user
+from portal.signin_code import CODE_SECONDS, CodeCheck, code_check, code_user
+from portal.tasks import signin_code_send
 from portal.views import language
 
 # The backend the session names, as for a link (`signin_link.SESSION_BACKEND`).
@@ -27,7 +28,8 @@ _STATUS = {CodeCheck.WRONG: 400, CodeCheck.VOID: 410, CodeCheck.GONE: 410}
 
 def code_requested(request: HttpRequest, typed: str) -> HttpResponse:
     """The sign-in page's answer to a phone number: the same page whether or not the number
-    is a customer's and whether or not a code could be sent."""
+    is a customer's and whether or not a code could be sent. The lookup and the send happen
+    in the worker, so the answer takes the same time too."""
     context: dict[str, object] = {"email": typed}
     try:
         number = normalise_phone(typed)
@@ -37,7 +39,7 @@ def code_requested(request: HttpRequest, typed: str) -> HttpResponse:
     if not signin_request_allowed(identity=number, ip=client_ip(request)):
         context["error"] = "limited"
         return render(request, "portal/signin.html", context, status=429)
-    code_request(number=number)
+    signin_code_send.delay(number)
     return _code_page(request, number)
 
 
