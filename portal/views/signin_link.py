@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from sesame.backends import ModelBackend as SesameBackend
@@ -67,6 +68,11 @@ def signin_link(request: HttpRequest, token: str) -> HttpResponse:
     # `login` sets last_login, which is in the token's signature: the link is now used up.
     login(request, user, backend=SESSION_BACKEND)
     request.session.set_expiry(settings.PORTAL_SESSION_IDLE_SECONDS)
+    # A link may name the portal page it was sent for (a new request's confirmation email).
+    target = request.GET.get("next", "")
+    portal = reverse("portal:requests")
+    if target.startswith(portal) and url_has_allowed_host_and_scheme(target, None):
+        return redirect(target)
     return redirect("portal:requests")
 
 

@@ -139,35 +139,30 @@ def test_public_form_creates_the_customer_and_emails_number_promise_and_link(
 
 
 def _follow_link_to_request(client: Any, url: str, ticket: Ticket) -> None:
-    """The mailed link through the portal's link page: it asks for a press, signs in, and
-    the request opens; then the link is used up."""
+    """The mailed link through the portal's link page: it asks for a press, signs in and
+    lands on the new request; then the link is used up."""
     parts = urlsplit(url)
     path = f"{parts.path}?{parts.query}"
     assert parts.query == urlencode({"next": reverse("portal:request", args=[ticket.pk])})
     assert client.get(path).status_code == 200
     signed_in = client.post(path)
     assert signed_in.status_code == 302
-    request_page = client.get(reverse("portal:request", args=[ticket.pk]))
+    assert signed_in["Location"] == reverse("portal:request", args=[ticket.pk])
+    request_page = client.get(signed_in["Location"])
     assert request_page.status_code == 200
     assert "Wrong size delivered" in request_page.content.decode()
     client.logout()
     assert client.get(path).status_code == 410
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="portal/views/signin_link.py (another helper's) still redirects to My requests; "
-    "it should follow a safe ?next= on POST",
-)
 @pytest.mark.usefixtures("policies")
-def test_the_emailed_link_lands_on_the_request(client: Any) -> None:
+def test_the_link_page_ignores_a_next_outside_the_portal(client: Any) -> None:
     client.post(URL, _public())
-    ticket = Ticket.objects.get()
     link = re.search(r"https?://\S+", str(mail.outbox[0].body))
     assert link is not None
-    parts = urlsplit(link.group(0))
-    signed_in = client.post(f"{parts.path}?{parts.query}")
-    assert signed_in["Location"] == reverse("portal:request", args=[ticket.pk])
+    path = urlsplit(link.group(0)).path
+    signed_in = client.post(f"{path}?{urlencode({'next': 'https://evil.example/support/'})}")
+    assert signed_in["Location"] == reverse("portal:requests")
 
 
 def test_public_form_finds_a_known_customer_and_answers_the_same(

@@ -26,7 +26,7 @@ pytestmark = [
 ]
 
 SIZES = [(390, 844, "phone"), (1280, 800, "wide")]
-PHOTO = {"name": "label.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\nlabel"}
+PHOTO: Any = {"name": "label.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\nlabel"}
 
 
 def _language(page: Page, code: str) -> None:
