@@ -38,11 +38,16 @@ def privacy_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @customer_required
 def export_ask(request: PortalRequest) -> HttpResponse:
-    services.export_request(customer=request.customer)
-    messages.success(
-        request,
-        _("We are preparing your data. This takes a few minutes; we will email you the link."),
-    )
+    export = services.export_request(customer=request.customer)
+    export.refresh_from_db()
+    # A quiet queue builds it before this redirect; only a busy one makes the customer wait.
+    if export.status == ExportStatus.READY:
+        messages.success(request, _("Your data is ready to download."))
+    else:
+        messages.success(
+            request,
+            _("We are preparing your data. This takes a few minutes; we will email you the link."),
+        )
     return HttpResponseRedirect(reverse("portal:privacy") + "#download", status=303)
 
 
