@@ -14,6 +14,7 @@ from customers.models import Customer
 from helpcentre.models import Article, Category, Visibility
 from helpcentre.services import ArticleText, CategoryText, article_save, category_save
 from portal.signin import account_for
+from tests.desk.conftest import signed_in  # noqa: F401  (the desk's browser sign-in, reused)
 
 
 @pytest.fixture(autouse=True)

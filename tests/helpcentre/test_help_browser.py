@@ -1,6 +1,7 @@
 """The help centre on a phone (390 by 844) and a desktop in headless Chromium, in Dutch: a
 reader without an account opens /support/help/, searches in Dutch, opens an article and
-answers "did this help?". axe on every page; screenshots under var/screenshots/."""
+answers "did this help?"; an agent writes and previews an article in the desk. axe on every
+page; screenshots under var/screenshots/."""
 
 from __future__ import annotations
 
@@ -61,3 +62,33 @@ def test_a_dutch_reader_searches_reads_and_votes(
     assert selectors.article_votes(article_id=article.pk) == (1, 0)
     article.refresh_from_db()
     assert article.read_count == 1  # the page thanking for the vote is not another read
+
+
+def test_an_agent_previews_and_saves_an_article_in_the_desk(
+    page: Page, asgi_server: str, agent, signed_in
+) -> None:
+    call_command("seed_help_centre")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    signed_in(page, agent)
+    axe = Axe()
+
+    page.goto(f"{asgi_server}/desk/help/")
+    expect(page.get_by_role("heading", level=1, name="Help centre")).to_be_visible()
+    expect(page.get_by_role("link", name="Where is my order?")).to_be_visible()
+    assert serious(axe.run(page)) == []
+    shot(page, "help-desk-list-wide")
+
+    page.get_by_role("link", name="New article").click()
+    page.get_by_label("Topic", exact=True).select_option(label="Orders and delivery")
+    page.locator("#id_title_en").fill("Festival wristband lost")
+    page.locator("#id_body_en").fill("Go to the **info tent**.\n\n<script>alert(1)</script>")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator(".help-desk-preview strong")).to_have_text("info tent")
+    assert page.locator(".help-desk-preview script").count() == 0
+    assert serious(axe.run(page)) == []
+    shot(page, "help-desk-preview-wide")
+
+    page.get_by_role("button", name="Save article").click()
+    expect(page.get_by_role("link", name="Festival wristband lost")).to_be_visible()
+    article = Article.objects.get(slug="festival-wristband-lost")
+    assert article.updated_by == agent
