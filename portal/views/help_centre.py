@@ -13,6 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 
+from customers.models import Customer
 from helpcentre import selectors, services
 from portal.access import signed_in_customer
 
@@ -24,9 +25,10 @@ READER_COOKIE_AGE = 365 * 24 * 3600
 MIN_SUGGEST_LENGTH = 3
 
 
-def _reader(request: HttpRequest) -> tuple[str, bool]:
-    """The reader's language and whether they are a signed-in customer."""
-    return translation.get_language() or "en", signed_in_customer(request) is not None
+def _reader(request: HttpRequest) -> tuple[str, Customer | None]:
+    """The reader's language and the signed-in customer, if any (read once per request:
+    it costs queries)."""
+    return translation.get_language() or "en", signed_in_customer(request)
 
 
 @require_GET
@@ -36,8 +38,8 @@ def help_suggest(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if len(query) < MIN_SUGGEST_LENGTH:
         return HttpResponse("")
-    language, signed_in = _reader(request)
-    hits = selectors.article_suggest(query=query, language=language, signed_in=signed_in)
+    language, customer = _reader(request)
+    hits = selectors.article_suggest(query=query, language=language, signed_in=customer is not None)
     if not hits:
         return HttpResponse("")
     return render(request, "portal/help/_suggestions.html", {"hits": hits})
@@ -45,30 +47,31 @@ def help_suggest(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def help_home(request: HttpRequest) -> HttpResponse:
-    language, signed_in = _reader(request)
+    language, customer = _reader(request)
+    signed_in = customer is not None
     context = {
         "categories": selectors.category_list(language=language, signed_in=signed_in),
         "most_read": selectors.most_read(language=language, signed_in=signed_in),
-        "customer": signed_in_customer(request),
+        "customer": customer,
     }
     return render(request, "portal/help/home.html", context)
 
 
 @require_GET
 def help_category(request: HttpRequest, slug: str) -> HttpResponse:
-    language, signed_in = _reader(request)
-    found = selectors.category_get(slug=slug, language=language, signed_in=signed_in)
+    language, customer = _reader(request)
+    found = selectors.category_get(slug=slug, language=language, signed_in=customer is not None)
     if found is None:
         raise Http404
     category, hits = found
-    context = {"category": category, "hits": hits, "customer": signed_in_customer(request)}
+    context = {"category": category, "hits": hits, "customer": customer}
     return render(request, "portal/help/category.html", context)
 
 
 @require_GET
 def help_article(request: HttpRequest, slug: str) -> HttpResponse:
-    language, signed_in = _reader(request)
-    article = selectors.article_get(slug=slug, language=language, signed_in=signed_in)
+    language, customer = _reader(request)
+    article = selectors.article_get(slug=slug, language=language, signed_in=customer is not None)
     if article is None:
         raise Http404
     voted = request.GET.get("voted") in {"yes", "no"}
@@ -78,7 +81,7 @@ def help_article(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "article": article,
         "voted": voted,
-        "customer": signed_in_customer(request),
+        "customer": customer,
     }
     return render(request, "portal/help/article.html", context)
 
@@ -86,9 +89,9 @@ def help_article(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def help_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
-    language, signed_in = _reader(request)
-    hits = selectors.article_search(query=query, language=language, signed_in=signed_in)
-    context = {"query": query, "hits": hits, "customer": signed_in_customer(request)}
+    language, customer = _reader(request)
+    hits = selectors.article_search(query=query, language=language, signed_in=customer is not None)
+    context = {"query": query, "hits": hits, "customer": customer}
     return render(request, "portal/help/search.html", context)
 
 
@@ -96,8 +99,7 @@ def help_search(request: HttpRequest) -> HttpResponse:
 def help_vote(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Did this help?": one answer per reader per article (a second one replaces the
     first), then back to the article, which thanks them."""
-    language, _signed_in = _reader(request)
-    customer = signed_in_customer(request)
+    language, customer = _reader(request)
     article = selectors.article_get(slug=slug, language=language, signed_in=customer is not None)
     answer = request.POST.get("helpful")
     if article is None or answer not in {"yes", "no"}:
