@@ -15,7 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from tickets.models import Channel, Ticket
+from tickets.models import Channel, Status, Ticket
 from tickets.services import InboundAttachment, InboundMessage, IngestResult, message_ingest
 from tickets.services.replies import MESSAGE_FILES_MAX
 
@@ -116,6 +116,9 @@ def reply_send(
             identity_value="",
             customer_id=customer.pk,
             ticket_number=ticket.pk,
+            # A closed request's follow-up is about the same thing: it keeps the subject
+            # (else ingest would take the reply's first line).
+            subject=ticket.subject if ticket.status == Status.CLOSED else "",
             # Browsers post a textarea's line breaks as CRLF; the rest of the system stores LF.
             body_text=values["body"].replace("\r\n", "\n"),
             attachments=[_attachment(upload) for upload in values["attachments"]],

@@ -137,6 +137,7 @@ def test_a_closed_request_starts_a_linked_follow_up(customer_client, ask) -> Non
     assert response.url == f"/support/requests/{follow_up.pk}/#sent"
     assert follow_up.customer_id == eva.pk
     assert follow_up.channel == "web"
+    assert follow_up.subject == "Order 7 is late"
     assert follow_up.messages.get().body_text == "The replacement broke too"
     assert Ticket.objects.get(pk=closed.pk).status == Status.CLOSED
     page = client.get(response.url).content.decode()
