@@ -109,6 +109,14 @@ def test_erasure_leaves_no_personal_data_and_the_same_figures(
     assert phone.get("/support/").status_code == 302
     signed_in = {str(s.get_decoded().get("_auth_user_id")) for s in Session.objects.all()}
     assert str(portal_user.pk) not in signed_in
+    # The desk and the API still show the tickets, without her words.
+    for ticket in world["tickets"]:
+        page = client.get(f"/desk/tickets/{ticket.pk}/")
+        assert page.status_code == 200
+        assert WORDS[0] not in page.content.decode()
+        assert client.get(f"/api/v1/tickets/{ticket.pk}/messages/").status_code in (200, 403)
+    panel = client.get(f"/desk/tickets/{world['tickets'][0].pk}/customer/", HTTP_HX_REQUEST="true")
+    assert panel.status_code == 200
 
 
 def test_erasure_leaves_another_customer_untouched(
