@@ -64,10 +64,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 55},
     },
-    # Privacy: remove expired data exports; anonymise closed tickets past the retention
-    # months (PRIVACY_RETENTION_MONTHS; 0 = off), in batches, where not done yet.
-    "privacy.exports_expire": {
-        "task": "privacy.exports_expire",
+    # Privacy: remove expired data exports, re-drive lost builds and failed emails; anonymise
+    # closed tickets past the retention months (PRIVACY_RETENTION_MONTHS; 0 = off), in
+    # batches, where not done yet.
+    "privacy.exports_sweep": {
+        "task": "privacy.exports_sweep",
         "schedule": crontab(minute=7),
         "options": {"expires": 3000},
     },

@@ -12,8 +12,10 @@ def export_build(export_id: str) -> None:
     services.export_build(export_id=export_id)
 
 
-@shared_task(name="privacy.exports_expire")
-def exports_expire() -> int:
+@shared_task(name="privacy.exports_sweep")
+def exports_sweep() -> int:
+    """Hourly: remove expired files, build exports whose task was lost, retry emails."""
+    services.exports_redrive()
     return services.exports_expire()
 
 

@@ -17,6 +17,7 @@ from privacy.services.export import (
     export_expire,
     export_request,
     exports_expire,
+    exports_redrive,
 )
 from privacy.services.retention import retention_cutoff, retention_sweep
 
@@ -31,6 +32,7 @@ __all__ = [
     "export_expire",
     "export_request",
     "exports_expire",
+    "exports_redrive",
     "retention_cutoff",
     "retention_sweep",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import smtplib
 import tempfile
 import zipfile
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 PUBLIC_DIRECTIONS = (Direction.INBOUND, Direction.OUTBOUND)
 CHUNK = 64 * 1024
+# A pending export older than this lost its task.
+REDRIVE_AFTER = timedelta(minutes=10)
 
 
 @transaction.atomic
@@ -115,6 +118,26 @@ def export_data(*, customer: Customer) -> dict[str, Any]:
         ],
         "survey_answers": _survey_answers(customer),
     }
+
+
+def exports_redrive(*, now: datetime | None = None) -> int:
+    """Build exports whose task the broker lost (a Redis flush, a dead worker) and email
+    ready ones whose email failed: the row is the truth, never the queue. Returns how many
+    were handled."""
+    now = now or timezone.now()
+    stale = DataExport.objects.filter(
+        status=ExportStatus.PENDING, created_at__lt=now - REDRIVE_AFTER, expires_at__gt=now
+    ).values_list("pk", flat=True)
+    built = [export_build(export_id=pk) for pk in list(stale)]
+    unsent = DataExport.objects.select_related("customer").filter(
+        status=ExportStatus.READY,
+        emailed_at__isnull=True,
+        expires_at__gt=now,
+        customer__identities__kind=IdentityKind.EMAIL,
+    )
+    for export in unsent.distinct():
+        _email(export)
+    return len(built)
 
 
 def exports_expire(*, now: datetime | None = None) -> int:
@@ -239,7 +262,12 @@ def _email(export: DataExport) -> None:
     with translation.override(customer.language or settings.LANGUAGE_CODE):
         subject = render_to_string("emails/privacy_export_subject.txt", context).strip()
         body = render_to_string("emails/privacy_export.txt", context)
-    send_mail(subject, body, None, [address])
+    try:
+        send_mail(subject, body, None, [address])
+    except (OSError, smtplib.SMTPException):
+        # The file is ready and the page shows it; the hourly sweep tries the email again.
+        log.warning("privacy export %s: email failed", export.pk, exc_info=True)
+        return
     DataExport.objects.filter(pk=export.pk).update(emailed_at=timezone.now())
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from portal.signin import account_for
 from privacy.models import DataExport, ErasureRequest, ExportStatus
-from privacy.tasks import exports_expire
+from privacy.tasks import exports_sweep
 from tests.factories import inbound
 from tests.privacy.conftest import EMAIL, FILE_CONTENT, NAME, PHONE, WORDS
 from tickets.services import message_ingest, note_add
@@ -128,9 +128,9 @@ def test_an_expired_export_says_so_and_its_file_is_gone(client, exported) -> Non
 def test_the_beat_task_removes_expired_files(exported) -> None:
     export = exported["export"]
     path = Path(export.file.path)
-    assert exports_expire.delay().get() == 0
+    assert exports_sweep.delay().get() == 0
     DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now())
-    assert exports_expire.delay().get() == 1
+    assert exports_sweep.delay().get() == 1
     assert not path.exists()
     assert DataExport.objects.get(pk=export.pk).status == ExportStatus.EXPIRED
 
@@ -175,3 +175,24 @@ def test_erase_me_needs_the_confirmation_and_is_one_request(client, history) -> 
     assert 'data-state="pending"' in page
     client.logout()
     assert client.post("/support/privacy/erase/", {"confirm": "yes"}).status_code == 302
+
+
+def test_the_sweep_builds_an_export_whose_task_was_lost(client, history) -> None:
+    world = history()
+    # Asked, but the on-commit task never ran (a Redis flush, say): the row stays pending.
+    sign_in(client, world["customer"])
+    client.post("/support/privacy/export/")
+    export = DataExport.objects.get()
+    assert export.status == ExportStatus.PENDING
+    assert exports_sweep.delay().get() == 0
+    assert DataExport.objects.get().status == ExportStatus.PENDING
+    DataExport.objects.filter(pk=export.pk).update(
+        created_at=timezone.now() - timedelta(minutes=11)
+    )
+    outbox = len(mail.outbox)
+    exports_sweep.delay().get()
+    assert DataExport.objects.get().status == ExportStatus.READY
+    assert len(mail.outbox) == outbox + 1
+    # Emailed once: the next sweep sends nothing more.
+    exports_sweep.delay().get()
+    assert len(mail.outbox) == outbox + 1
