@@ -46,21 +46,26 @@ class CategoryText:
 
 
 def _unique_slug(model: type[Article] | type[Category], wanted: str, pk: int | None) -> str:
+    """`wanted` as a slug, with -2, -3, … when another row has it already."""
     base = slugify(wanted)[:70] or "item"
+    others = model.objects.exclude(pk=pk) if pk else model.objects.all()
+    taken = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 2
-    taken = model.objects.filter(slug=slug)
-    while (taken.exclude(pk=pk) if pk else taken).exists():
+    while slug in taken:
         slug, n = f"{base}-{n}", n + 1
-        taken = model.objects.filter(slug=slug)
     return slug
 
 
 def most_read_forget() -> None:
     """Drop the cached most-read lists (an article's text or visibility changed)."""
-    for language in Language.values:
-        for signed_in in (0, 1):
-            for limit in range(1, 11):
-                cache.delete(f"helpcentre:most-read:{language}:{signed_in}:{limit}")
+    cache.delete_many(
+        [
+            f"helpcentre:most-read:{language}:{signed_in}:{limit}"
+            for language in Language.values
+            for signed_in in (0, 1)
+            for limit in range(1, 11)
+        ]
+    )
 
 
 @transaction.atomic

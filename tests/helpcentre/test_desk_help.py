@@ -181,3 +181,32 @@ def test_a_customer_or_anonymous_session_gets_no_desk_page(
 def test_the_desk_menu_links_to_the_help_centre(desk_client) -> None:
     text = desk_client.get(reverse("desk:help_articles")).content.decode()
     assert f'href="{reverse("desk:help_articles")}"' in text
+
+
+def test_a_taken_slug_gets_a_number(desk_client, topic, write) -> None:
+    write("lost-your-e-ticket", en=("Old", "Text."))
+    desk_client.post(reverse("desk:help_article_new"), _form(topic))
+    desk_client.post(reverse("desk:help_article_new"), _form(topic))
+    slugs = set(Article.objects.values_list("slug", flat=True))
+    assert slugs == {"lost-your-e-ticket", "lost-your-e-ticket-2", "lost-your-e-ticket-3"}
+
+
+def test_saving_an_article_refreshes_the_most_read_list(
+    client, topic, write, django_capture_on_commit_callbacks
+) -> None:
+    from helpcentre import selectors
+
+    article = write("a", en=("Before", "Text."))
+    assert [hit.title for hit in selectors.most_read(language="en", signed_in=False)] == ["Before"]
+    from helpcentre.services import ArticleText, article_save
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article_save(
+            article=article,
+            category=topic,
+            texts={"en": ArticleText("After", "Text.")},
+            visibility="public",
+            by=None,
+            slug="a",
+        )
+    assert [hit.title for hit in selectors.most_read(language="en", signed_in=False)] == ["After"]
