@@ -66,3 +66,36 @@ def test_a_customer_downloads_their_data_and_asks_to_be_erased(
     assert serious(axe.run(page)) == []
     shot(page, f"privacy-erase-asked-{name}")
     assert ErasureRequest.objects.filter(customer=customer, status="pending").count() == 1
+
+
+def test_a_manager_approves_an_erasure_in_the_desk(
+    page: Page, asgi_server: str, django_user_model
+) -> None:
+    from django.contrib.auth.models import Group
+
+    from privacy.services import erasure_request
+
+    sla_policies_default()
+    customer = message_ingest(
+        data=inbound(value="lotte@example.nl", customer_name="Lotte de Vries", subject="Order")
+    ).ticket.customer
+    erasure_request(customer=customer)
+    boss = django_user_model.objects.create_user(username="mara", password="pw-mara-1")
+    boss.groups.add(Group.objects.get_or_create(name="Managers")[0])
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{asgi_server}/desk/privacy/")
+    page.get_by_label("Username").fill("mara")
+    page.get_by_label("Password").fill("pw-mara-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1, name="Erasure requests")).to_be_visible()
+    expect(page.get_by_text("Lotte de Vries")).to_be_visible()
+    assert serious(Axe().run(page)) == []
+    shot(page, "privacy-desk-pending")
+    page.get_by_label("I checked this is the customer; erase for good").check()
+    page.get_by_role("button", name="Approve and erase").click()
+    expect(page.locator("p.notice")).to_contain_text("personal data erased")
+    assert serious(Axe().run(page)) == []
+    shot(page, "privacy-desk-done")
+    assert ErasureRequest.objects.get().status == "done"
+    customer.refresh_from_db()
+    assert customer.name == ""
