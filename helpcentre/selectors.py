@@ -232,6 +232,13 @@ def category_get(
     return _category_view(category, language, len(hits)), hits
 
 
+def article_for_customers_only(*, slug: str) -> bool:
+    """Whether `slug` names an article only signed-in customers may read: an anonymous
+    reader who follows a link to one is asked to sign in rather than told it is not there.
+    Says nothing of its text."""
+    return Article.objects.filter(slug=slug, visibility=Visibility.CUSTOMERS).exists()
+
+
 def article_get(*, slug: str, language: str | None, signed_in: bool) -> ArticleView | None:
     """The article as this reader reads it; None when it does not exist or they may not
     read it (the caller answers 404 either way)."""

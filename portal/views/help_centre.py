@@ -1,7 +1,8 @@
 """`/support/help/`: the help centre as customers read it. Readable without signing in;
-signed-in-only articles show only to a signed-in customer (to anybody else they do not
-exist: 404). Everything is read through `helpcentre.selectors` and written through
-`helpcentre.services`."""
+signed-in-only articles show only to a signed-in customer: nowhere in lists, search or
+suggestions for anybody else, and their address answers a "sign in to read" page (403)
+that shows nothing of the article. Everything is read through `helpcentre.selectors` and
+written through `helpcentre.services`."""
 
 from __future__ import annotations
 
@@ -72,6 +73,9 @@ def help_category(request: HttpRequest, slug: str) -> HttpResponse:
 def help_article(request: HttpRequest, slug: str) -> HttpResponse:
     language, customer = _reader(request)
     article = selectors.article_get(slug=slug, language=language, signed_in=customer is not None)
+    if article is None and customer is None and selectors.article_for_customers_only(slug=slug):
+        # A link to a customers-only article (an agent may send one): say how to read it.
+        return render(request, "portal/help/signin_needed.html", status=403)
     if article is None:
         raise Http404
     voted = request.GET.get("voted") in {"yes", "no"}

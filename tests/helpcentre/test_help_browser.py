@@ -58,6 +58,13 @@ def test_a_dutch_reader_searches_reads_and_votes(
     assert serious(axe.run(page)) == []
     shot(page, f"help-voted-nl-{name}")
 
+    # A link to a customers-only article asks to sign in and shows nothing of it.
+    page.goto(f"{asgi_server}/support/help/articles/change-ticket-name/")
+    expect(page.locator("a.portal-button[href='/support/signin/']")).to_be_visible()
+    expect(page.get_by_text("De naam op uw ticket wijzigen")).to_have_count(0)
+    assert serious(axe.run(page)) == []
+    shot(page, f"help-signin-needed-nl-{name}")
+
     article = Article.objects.get(slug="returns-and-exchanges")
     assert selectors.article_votes(article_id=article.pk) == (1, 0)
     article.refresh_from_db()

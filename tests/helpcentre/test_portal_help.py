@@ -87,12 +87,22 @@ def test_the_last_updated_date_is_in_the_readers_language(client, returns) -> No
         assert formats.date_format(version.updated_at, "DATE_FORMAT") in text
 
 
-def test_a_signed_in_only_article_is_a_404_for_anybody_else(
+def test_a_signed_in_only_article_asks_anybody_else_to_sign_in(
     client, customer, customer_client, private
 ) -> None:
     url = reverse("portal:help_article", args=["ticket-name"])
-    assert client.get(url).status_code == 404
+    anonymous = client.get(url)
+    assert anonymous.status_code == 403
+    text = anonymous.content.decode()
+    assert 'href="/support/signin/"' in text
+    assert "Change the name on a ticket" not in text
+    assert "In your account." not in text
+    assert Article.objects.get(slug="ticket-name").read_count == 0
     assert customer_client(customer).get(url).status_code == 200
+
+
+def test_an_unknown_article_is_a_404(client) -> None:
+    assert client.get(reverse("portal:help_article", args=["nope"])).status_code == 404
 
 
 def test_search_results_in_dutch(client, returns) -> None:
