@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,14 +25,17 @@ from privacy.models import DataExport, ExportStatus
 def privacy_page(request: HttpRequest) -> HttpResponse:
     customer = signed_in_customer(request)
     context: dict[str, object] = {"keeping": selectors.keeping(), "customer": customer}
-    if customer is not None:
-        # Reading this page counts as activity, as on every other signed-in page.
-        request.session.set_expiry(settings.PORTAL_SESSION_IDLE_SECONDS)
-        export = selectors.export_latest(customer=customer)
-        context["export"] = export
-        context["export_expired"] = export is not None and _expired(export)
-        context["erasure"] = selectors.erasure_pending(customer=customer)
-    return render(request, "portal/privacy/page.html", context)
+    if customer is None:
+        return render(request, "portal/privacy/page.html", context)
+    # As on every signed-in page (`customer_required`): reading it counts as activity, and
+    # it speaks the customer's language.
+    request.session.set_expiry(settings.PORTAL_SESSION_IDLE_SECONDS)
+    export = selectors.export_latest(customer=customer)
+    context["export"] = export
+    context["export_expired"] = export is not None and _expired(export)
+    context["erasure"] = selectors.erasure_pending(customer=customer)
+    with translation.override(customer.language or translation.get_language()):
+        return render(request, "portal/privacy/page.html", context)
 
 
 @require_POST
