@@ -4,6 +4,8 @@ channels (through the real ingestion), and the figures dashboards and the API sh
 from __future__ import annotations
 
 import json
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
@@ -13,16 +15,18 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.db.models import Count
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from channels_inbox.models import ChatConversation, ChatWidget, InboundReceipt
+from channels_inbox.models import ChatConversation, ChatWidget, InboundReceipt, SocialAccount
 from customers.models import Customer
 from portal.signin import account_for
 from surveys.models import Survey
 from surveys.services import survey_answer, survey_schedule, survey_send, surveys_claim_due
+from tests.channels_inbox.meta_helpers import APP_SECRET, WA_NUMBER_ID, sign
 from tests.factories import inbound
-from tickets.models import SlaTimer, Ticket
+from tickets.models import Message, SlaTimer, Ticket
 from tickets.response_times import typical_first_response
 from tickets.services import (
     InboundAttachment,
@@ -61,23 +65,72 @@ def media(settings: Any, tmp_path: Path) -> Path:
     return settings.MEDIA_ROOT
 
 
+def whatsapp_webhook(text: str, capture: Any) -> Message:
+    """Evelien writes on WhatsApp: Meta's signed webhook, stored as a receipt and parsed by
+    the (eager) worker, as in production."""
+    body = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "102290129340398",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {
+                                    "display_phone_number": "15550783881",
+                                    "phone_number_id": WA_NUMBER_ID,
+                                },
+                                "contacts": [
+                                    {"profile": {"name": NAME}, "wa_id": PHONE.lstrip("+")}
+                                ],
+                                "messages": [
+                                    {
+                                        "from": PHONE.lstrip("+"),
+                                        "id": f"wamid.{secrets.token_hex(12)}",
+                                        "timestamp": str(int(time.time())),
+                                        "type": "text",
+                                        "text": {"body": text},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
+    with capture(execute=True):
+        response = Client().post(
+            "/webhooks/meta/",
+            body,
+            content_type="application/json",
+            HTTP_X_HUB_SIGNATURE_256=sign(body),
+        )
+    assert response.status_code == 200
+    receipt = InboundReceipt.objects.get(provider="meta")
+    assert receipt.state == "done", receipt.error
+    return Message.objects.get(pk=receipt.message_ids[0])
+
+
 @pytest.fixture
-def history(db: Any, agent: Any, media: Path) -> Callable[[], dict[str, Any]]:
+def history(
+    db: Any, agent: Any, media: Path, settings: Any, django_capture_on_commit_callbacks: Any
+) -> Callable[[], dict[str, Any]]:
     """`history()`: Evelien writes by email (with a file) and WhatsApp, we answer quoting
     her, she rates us with a comment, she has a portal account and a chat; Bram (another
     customer) writes too. Returns the customers and tickets."""
     sla_policies_default()
+    settings.META_APP_SECRET = APP_SECRET
+    SocialAccount.objects.create(
+        platform="whatsapp", external_id=WA_NUMBER_ID, name="Shop", access_token="token"
+    )
+    capture = django_capture_on_commit_callbacks
 
     def build() -> dict[str, Any]:
-        whatsapp = message_ingest(
-            data=inbound(
-                channel="whatsapp",
-                value=PHONE,
-                customer_name=NAME,
-                body_text=f"Nog een vraag over de {WORDS[1]}",
-                meta={"profile": {"name": NAME}, "wa_id": PHONE.lstrip("+")},
-            )
-        )
+        whatsapp = whatsapp_webhook(f"Nog een vraag over de {WORDS[1]}", capture)
         email = message_ingest(
             data=inbound(
                 value=EMAIL,
@@ -91,16 +144,6 @@ def history(db: Any, agent: Any, media: Path) -> Callable[[], dict[str, Any]]:
         # Two records of one person, merged by an agent: the erasure must find both.
         customer = customer_merge_with_timeline(
             source=email.ticket.customer, target=whatsapp.ticket.customer, by=agent
-        )
-        InboundReceipt.objects.create(
-            channel="whatsapp",
-            provider="meta",
-            view="meta",
-            path="/webhooks/meta/",
-            headers={"X-From": PHONE},
-            body=json.dumps({"from": PHONE.lstrip("+"), "text": WORDS[1], "name": NAME}).encode(),
-            body_sha256="a" * 64,
-            message_ids=[whatsapp.message.pk],
         )
         ticket = email.ticket
         ticket_assign(ticket=ticket, agent=agent, by=agent)
