@@ -118,3 +118,12 @@ def test_the_cutoff_is_calendar_months_back() -> None:
     assert retention_cutoff(now=datetime(2026, 1, 15, tzinfo=UTC), months=13) == datetime(
         2024, 12, 15, tzinfo=UTC
     )
+
+
+def test_the_sweeps_are_on_the_beat_schedule() -> None:
+    from helpdesk.celery import app
+
+    for name in ("privacy.exports_sweep", "privacy.retention_sweep"):
+        entry = app.conf.beat_schedule[name]
+        assert entry["task"] == name
+        assert name in app.tasks
