@@ -306,8 +306,7 @@ def test_the_confirmation_page_needs_its_signed_address(
 def test_the_suggestion_region_is_wired_to_the_help_centre(client: Any, db: Any) -> None:
     text = client.get(URL).content.decode()
     suggest = reverse("portal:help_suggest")
-    assert 'aria-live="polite"' in text
-    assert 'aria-labelledby="portal-suggest-title"' in text
+    assert 'aria-labelledby="portal-suggest-title" aria-live="polite"' in text
     assert "These articles may answer your question" in text
     assert text.count(f'hx-get="{suggest}"') == 2
     assert text.count('hx-trigger="input changed delay:400ms"') == 2

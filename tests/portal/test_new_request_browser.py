@@ -15,7 +15,10 @@ from portal.signin import account_for
 from tests.desk.conftest import shot, signed_in  # noqa: F401 (the fixture)
 from tests.desk.test_desk_browser import serious
 from tests.factories import inbound
-from tests.portal.test_new_request import seed_returns_article
+from tests.portal.test_new_request import (
+    _fresh_request_limits,  # noqa: F401 (autouse: each test starts with unspent limits)
+    seed_returns_article,
+)
 from tickets.models import Channel, Ticket
 from tickets.services import message_ingest, sla_policies_default
 
@@ -98,6 +101,15 @@ def test_a_visitor_sends_the_public_form_and_is_told_a_link_is_on_its_way(
     name = f"public-{size}-{language}"
     page.locator("#new-name").fill("Piotr Nowak")
     page.locator("#new-email").fill("Piotr@Example.pl")
+    page.locator("#new-subject").fill("How do I return a parcel")
+    # Sent at once, as a script would: refused with a message, the text kept.
+    page.locator("form.portal-new button[type=submit]").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#new-subject")).to_have_value("How do I return a parcel")
+    expect(page.locator("#new-email")).to_have_value("Piotr@Example.pl")
+    assert not Ticket.objects.exists()
+    assert serious(axe.run(page)) == []
+    shot(page, f"portal-new-request-refused-{name}")
 
     _fill_and_send(page, axe, name)
 
