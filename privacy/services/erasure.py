@@ -140,10 +140,11 @@ def _merged_ids(customer: Customer) -> list[int]:
 
 def _needles(identities: QuerySet[Identity]) -> set[str]:
     """What a raw payload would contain: each value as stored and as the platform writes it
-    (Meta sends a phone number without its '+')."""
+    (Meta sends a phone number without its '+'). Not the display names: "Maria" would match
+    other people's deliveries too."""
     values: set[str] = set()
-    for value, display in identities.values_list("value", "display"):
-        values.update({value, value.lstrip("+"), display})
+    for value in identities.values_list("value", flat=True):
+        values.update({value, value.lstrip("+")})
     return {item for item in values if item}
 
 

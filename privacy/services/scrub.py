@@ -174,7 +174,8 @@ def _receipts_clear(message_ids: Iterable[int]) -> None:
 def receipts_clear_mentioning(needles: Iterable[str]) -> None:
     """Deliveries that never became a message (failed, ignored, rejected) but carry the
     customer's address or number in their payload."""
-    for needle in {item.lower() for item in needles if len(item) >= 5}:
+    # Short values (a provider's tiny id) would match unrelated payloads.
+    for needle in {item.lower() for item in needles if len(item) >= 6}:
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE channels_inbox_inboundreceipt SET body = ''::bytea, headers = '{}',"

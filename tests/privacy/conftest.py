@@ -176,6 +176,17 @@ def history(
             visitor_email=EMAIL,
         )
         account_for(customer)
+        # Deliveries that never became a message (a parser gave up): hers and Bram's.
+        for who, provider in ((EMAIL, "postmark"), ("bram@example.net", "sendgrid")):
+            InboundReceipt.objects.create(
+                provider=provider,
+                view="anymail",
+                path="/anymail/inbound/",
+                body=f"From: {who}\r\n\r\nbroken".encode(),
+                body_sha256=provider.ljust(64, "0"),
+                state="failed",
+                error="unparseable",
+            )
         other = message_ingest(
             data=inbound(
                 value="bram@example.net",
