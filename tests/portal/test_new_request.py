@@ -17,7 +17,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from customers.models import Customer, Identity
@@ -340,3 +340,28 @@ def seed_returns_article() -> None:
         visibility=Visibility.PUBLIC,
         by=None,
     )
+
+
+def test_the_promise_is_in_the_signed_in_customers_language(
+    ask: Callable[..., Customer], customer_client: Callable[[Customer], Any]
+) -> None:
+    customer = ask("ola@example.pl", "Zamówienie")
+    Customer.objects.filter(pk=customer.pk).update(language="pl")
+    sent = customer_client(customer).post(URL, _form())
+    ticket = Ticket.objects.get(channel=Channel.WEB)
+    text = customer_client(customer).get(sent["Location"]).content.decode()
+    with translation.override("pl"):
+        due = _promise(ticket)
+    # Weekday and month in Polish words (the month as a sentence needs it: "listopada").
+    assert due != _promise(ticket)
+    assert due in text
+
+
+@pytest.mark.usefixtures("policies")
+def test_the_confirmation_email_is_in_the_customers_language(client: Any) -> None:
+    client.post(URL, _public(), HTTP_ACCEPT_LANGUAGE="nl")
+    ticket = Ticket.objects.get()
+    assert ticket.customer.language == "nl"
+    with translation.override("nl"):
+        due = _promise(ticket)
+    assert due in str(mail.outbox[0].body)
