@@ -9,7 +9,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django import forms
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
 # What customers write about most; each becomes a tag the desk can filter and route on.
-CATEGORIES: tuple[tuple[str, Any], ...] = (
+CATEGORIES: tuple[tuple[str, Promise], ...] = (
     ("orders", _("Orders and delivery")),
     ("returns", _("Returns and exchanges")),
     ("damaged", _("Damaged or wrong product")),
