@@ -191,6 +191,8 @@ def run() -> int:
         manage(env, "seed_demo")
         # The demo chat widget (/chat/demo/); channels_inbox seeds it, tickets may not import it.
         manage(env, "seed_chat_demo")
+        # The help centre's demo articles (helpcentre seeds its own, in en/nl/pl).
+        manage(env, "seed_help_centre")
         commands = [
             (
                 "web",

@@ -242,7 +242,7 @@ PORTAL_LOGO_URL = os.environ.get("PORTAL_LOGO_URL", "")
 # The header's colour, #rrggbb only (anything else falls back to this default, so it can never
 # carry CSS); the text on it is white or dark, whichever contrasts more (WCAG AA).
 PORTAL_BRAND_COLOUR = os.environ.get("PORTAL_BRAND_COLOUR", "#1d6b73")
-# When people answer, in words; empty: "Monday to Friday, 09:00–17:00" in the reader's language.
+# When people answer, in words; empty: "Monday to Friday, 09:00-17:00" in the reader's language.
 PORTAL_SUPPORT_HOURS = os.environ.get("PORTAL_SUPPORT_HOURS", "")
 # Sign-in codes by WhatsApp (portal.signin_code): outside Meta's 24-hour window only an
 # approved authentication template may go out; its name here (empty: no code then).

@@ -96,12 +96,13 @@ class CategoryForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        name, description = _("Name"), _("Description")
         for code, label in LANGUAGES:
             self.fields[f"name_{code}"] = forms.CharField(
-                label=f"{_('Name')} ({label})", required=code == Language.EN, max_length=120
+                label=f"{name} ({label})", required=code == Language.EN, max_length=120
             )
             self.fields[f"description_{code}"] = forms.CharField(
-                label=f"{_('Description')} ({label})", required=False, max_length=300
+                label=f"{description} ({label})", required=False, max_length=300
             )
 
     def texts(self) -> dict[str, services.CategoryText]:
