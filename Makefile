@@ -35,7 +35,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-logo --no-cache
 	HELPDESK_DEV=1 DATABASE_POOL=0 $(VPY) manage.py makemigrations --check --dry-run 2>&1 | grep -v -e RuntimeWarning -e "warnings.warn" ; test $${PIPESTATUS[0]} -eq 0
-	HELPDESK_DEV=1 $(VENV)/bin/mypy helpdesk customers tickets channels_inbox surveys helpcentre privacy desk portal
+	HELPDESK_DEV=1 $(VENV)/bin/mypy helpdesk customers tickets channels_inbox surveys helpcentre privacy reports desk portal
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -16,6 +16,7 @@ from desk.views import (
     macros,
     notifications,
     queue,
+    reports,
     saved,
     search,
     ticket,
@@ -42,6 +43,7 @@ urlpatterns = [
     *help_articles.urlpatterns,
     *live.urlpatterns,
     *notifications.urlpatterns,
+    *reports.urlpatterns,
     *saved.urlpatterns,
     *ticket.urlpatterns,
 ]

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "surveys",
     "helpcentre",
     "privacy",
+    "reports",
     "desk",
     "portal",
     # Sign-in throttling (its own migrations); `helpdesk` connects project-wide receivers.
