@@ -1,0 +1,54 @@
+"""The reports' charts: valid SVG, no script of any kind, labelled as one image, colours
+from the stylesheet's tokens."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+from reports.charts import Series, bar_chart, line_chart
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _parse(text: str) -> ElementTree.Element:
+    return ElementTree.fromstring(text)  # noqa: S314 (our own SVG)
+
+
+def test_line_chart_is_svg_without_script_and_labelled() -> None:
+    days = [f"2026-11-{day:02d}" for day in range(1, 31)]
+    svg = line_chart(
+        label="Tickets per day",
+        x_labels=days,
+        series=[Series("Email", list(range(30))), Series("Chat", [None] * 29 + [3])],
+    )
+    root = _parse(svg)
+    assert root.tag == f"{SVG}svg"
+    assert root.get("role") == "img"
+    assert root.get("aria-label") == "Tickets per day"
+    assert not [el for el in root.iter() if el.tag.endswith("script")]
+    assert "<script" not in svg.lower()
+    assert "javascript" not in svg.lower()
+    assert "var(--accent)" in svg
+    # Scales with its box: a viewBox, no fixed pixel size.
+    assert root.get("viewBox") == "0 0 640 320"
+    assert root.get("width") is None
+
+
+def test_bar_chart_escapes_labels() -> None:
+    svg = bar_chart(
+        label='First response <"median">',
+        x_labels=["<b>Email</b>", "Chat"],
+        series=[Series("Median", [1.5, 2.0]), Series("90th percentile", [3.0, None])],
+        y_title="hours",
+    )
+    root = _parse(svg)
+    assert root.get("aria-label") == 'First response <"median">'
+    assert "<b>" not in svg
+    texts = [el.text for el in root.iter() if el.text]
+    assert "<b>Email</b>" in texts
+    assert not [el for el in root.iter() if el.tag.endswith("script")]
+
+
+def test_chart_of_no_data_still_renders() -> None:
+    root = _parse(line_chart(label="Nothing", x_labels=[], series=[Series("Email", [])]))
+    assert root.get("role") == "img"
