@@ -102,10 +102,18 @@ def account_for(customer: Customer) -> User:
     return user
 
 
-def link_send(*, request: HttpRequest, customer: Customer, identity: Identity) -> None:
+def link_request(*, email: str, site: str) -> None:
+    """Email a sign-in link if `email` is a customer's; nothing otherwise. `site` is the
+    scheme and host the customer asked on (the link must lead back there)."""
+    found = customer_for_email(email)
+    if found is not None:
+        link_send(site=site, customer=found[0], identity=found[1])
+
+
+def link_send(*, site: str, customer: Customer, identity: Identity) -> None:
     """Email a single-use sign-in link in the customer's language."""
     user = account_for(customer)
-    url = request.build_absolute_uri(reverse("portal:signin_link", args=[get_token(user)]))
+    url = site.rstrip("/") + reverse("portal:signin_link", args=[get_token(user)])
     minutes = settings.SESAME_MAX_AGE // 60
     with translation.override(customer.language or settings.LANGUAGE_CODE):
         context = {"customer": customer, "url": url, "minutes": minutes, "brand": brand()}

@@ -17,7 +17,8 @@ from sesame.backends import ModelBackend as SesameBackend
 from customers.normalise import InvalidIdentity, normalise_email
 from helpdesk.roles import is_agent
 from portal.access import signed_in_customer
-from portal.signin import client_ip, customer_for_email, link_request_allowed, link_send
+from portal.signin import client_ip, link_request_allowed
+from portal.tasks import signin_link_send
 from portal.views import signin_code
 
 if TYPE_CHECKING:
@@ -46,9 +47,9 @@ def signin(request: HttpRequest) -> HttpResponse:
     if not link_request_allowed(email=email, ip=client_ip(request)):
         context["error"] = "limited"
         return render(request, "portal/signin.html", context, status=429)
-    found = customer_for_email(email)
-    if found is not None:
-        link_send(request=request, customer=found[0], identity=found[1])
+    # The lookup and the mail happen in the worker: the same work and time here whether or
+    # not the address is known.
+    signin_link_send.delay(email, request.build_absolute_uri("/"))
     # The same page whether or not the address is known: no account probing.
     return render(request, "portal/signin_sent.html", {"email": email})
 
