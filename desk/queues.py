@@ -31,12 +31,14 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Left
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import PHONE_KINDS, IdentityKind
 from customers.models import Identity
+from reports.filters import ReportFilter, ReportFilterError
 from tickets.choices import ACTIVE_STATUSES, SOCIAL_CHANNELS, Channel, Direction, Status
 from tickets.models import Message, Team, Ticket
 from tickets.selectors import team_ids_visible_restricted, ticket_visible_to
@@ -76,6 +78,13 @@ STATUS_LABELS: dict[str, _StrPromise] = {
     Status.CLOSED: _("Closed"),
 }
 SORTS: list[tuple[str, _StrPromise]] = [("due", _("Due first")), ("newest", _("Newest first"))]
+# The reports' click-throughs (`list=breached&from=…&to=…&channel=…&team=…&agent=…`):
+# exactly the tickets a count on /desk/reports/ counted; "backlog" is the unresolved ones.
+# (`reports.figures.sla_now` names the first two; read lazily: the reports' figures load
+# only when a click-through is asked for, never with every desk page.)
+AT_RISK, BREACHED = "at_risk", "breached"
+REPORT_LISTS = (AT_RISK, BREACHED, "backlog")
+_REPORT_KEYS = ("list", "from", "to", "channel", "team", "agent")
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ class QueueFilter:
     team: int | None = None
     tag: str = ""
     sort: str = "due"
+    report: str = ""  # a reports click-through, as its query string
 
     @classmethod
     def from_query(cls, params: Any, *, default_sort: str = "due") -> QueueFilter:
@@ -105,6 +115,7 @@ class QueueFilter:
             team=int(team) if team.isdigit() and len(team) < 10 else None,
             tag=params.get("tag", "").strip()[:50],
             sort=sort if sort in dict(SORTS) else "due",
+            report=_report_query(params),
         )
 
     def query(self, *, with_sort: bool = False, **changes: Any) -> str:
@@ -120,7 +131,12 @@ class QueueFilter:
             "tag": data.tag,
             "sort": data.sort if with_sort or data.sort != "due" else "",
         }
-        return urlencode({key: value for key, value in pairs.items() if value})
+        if data.report:
+            # The click-through names channel and team itself (any channel, not a group).
+            pairs.update(channel="", team="")
+        return "&".join(
+            part for part in (urlencode({k: v for k, v in pairs.items() if v}), data.report) if part
+        )
 
     @property
     def page_query(self) -> str:
@@ -136,7 +152,59 @@ class QueueFilter:
     @property
     def is_filtered(self) -> bool:
         """Whether the filter bar narrows the view (a channel, status, team or tag)."""
-        return bool(self.channel or self.status or self.team is not None or self.tag)
+        return bool(self.channel or self.status or self.team is not None or self.tag or self.report)
+
+
+def _report_query(params: Any) -> str:
+    if params.get("list", "") not in REPORT_LISTS:
+        return ""
+    return urlencode([(key, params[key][:40]) for key in _REPORT_KEYS if params.get(key)])
+
+
+def report_filter(report: str) -> ReportFilter | None:
+    """The reports' filter of a click-through; None for one that cannot be read."""
+    try:
+        return ReportFilter.from_query(QueryDict(report), today=timezone.localdate())
+    except ReportFilterError:
+        return None
+
+
+def report_title(report: str) -> str:
+    """The heading of a click-through's list ("Breached 1 Nov to 30 Nov · WhatsApp")."""
+    from django.utils.formats import date_format
+
+    found = report_filter(report)
+    kind = QueryDict(report).get("list")
+    if found is None:
+        return str(_("From the reports"))
+    if kind == BREACHED:
+        title = str(_("Breached %(start)s to %(end)s")) % {
+            "start": date_format(found.start, "j M"),
+            "end": date_format(found.end, "j M Y"),
+        }
+    else:
+        title = str(_("At risk now") if kind == AT_RISK else _("Unresolved"))
+    if found.channel:
+        title += " · " + str(dict(Channel.choices).get(found.channel, found.channel))
+    if found.agent_id is not None:
+        title += " · " + str(_("one agent's tickets"))
+    return title
+
+
+def _report_condition(report: str, *, now: datetime) -> Q:
+    from reports.figures.base import ticket_scope
+    from reports.figures.sla_now import at_risk_condition, breached_condition
+
+    found = report_filter(report)
+    if found is None:
+        return Q(pk__in=[])
+    kind = QueryDict(report).get("list")
+    scope = ticket_scope(found, viewer=None)
+    if kind == AT_RISK:
+        return scope & at_risk_condition(now)
+    if kind == BREACHED:
+        return scope & breached_condition(found)
+    return scope
 
 
 def _view_condition(view: str, *, user: User, now: datetime) -> Q:
@@ -169,6 +237,11 @@ def queue_tickets(
     now = now or timezone.now()
     statuses = [spec.status] if spec.status else list(ACTIVE_STATUSES)
     condition = _view_condition(spec.view, user=user, now=now) & _channel_condition(spec.channel)
+    if spec.report:
+        condition &= _report_condition(spec.report, now=now)
+        if not spec.status and f"list={BREACHED}" in spec.report:
+            # A promise broken in the range stays counted after the ticket was solved.
+            statuses = list(Status.values)
     if spec.team is not None:
         condition &= Q(team_id=spec.team)
     if spec.tag:

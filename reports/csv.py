@@ -39,6 +39,13 @@ class Table:
             return self.links[row][column]
         return ""
 
+    def cells(self) -> list[list[tuple[Cell, str]]]:
+        """Each row as (value, link) pairs, as the page renders it."""
+        return [
+            [(value, self.link(number, column)) for column, value in enumerate(row)]
+            for number, row in enumerate(self.rows)
+        ]
+
 
 def cell_text(value: Cell) -> str:
     """A cell as the CSV writes it: numbers as numbers, dates ISO, text safe to open."""

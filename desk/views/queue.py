@@ -23,6 +23,7 @@ from desk.queues import (
     filter_teams,
     queue_counts,
     queue_page,
+    report_title,
 )
 
 # Where an agent's chosen order is kept between visits (UI.md item 1: each agent may pick
@@ -31,7 +32,7 @@ SORT_SESSION_KEY = "desk_sort"
 
 
 def queue_title(spec: QueueFilter, *, teams: dict[int, str] | None = None) -> str:
-    parts = [str(dict(VIEWS)[spec.view])]
+    parts = [report_title(spec.report) if spec.report else str(dict(VIEWS)[spec.view])]
     if spec.channel:
         parts.append(str(dict(CHANNEL_VIEWS)[spec.channel]))
     if spec.status:
