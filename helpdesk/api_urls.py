@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from customers.api import CustomerViewSet
 from helpdesk.auth_api import token_obtain
+from reports import api as reports_api
 from surveys.api import recoveries, recovery_acknowledge, survey_settings, survey_stats
 from tickets.api.attachments import attachment_download
 from tickets.api.calls import call_create, todo_done, todo_list
@@ -48,5 +49,9 @@ urlpatterns = [
         name="survey-answer-acknowledge",
     ),
     path("surveys/stats/", survey_stats, name="survey-stats"),
+    *(
+        path(f"metrics/{group}/", view, name=f"metrics-{group}")
+        for group, view in reports_api.VIEWS.items()
+    ),
     *router.urls,
 ]
