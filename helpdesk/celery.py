@@ -77,6 +77,14 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3000},
     },
+    # Managers' weekly summary: Monday 08:00 in the organisation's time zone. Hourly because
+    # crontab here reads CELERY_TIMEZONE (UTC), and 08:00 Amsterdam is 07:00 or 06:00 UTC by
+    # season; the task itself waits for Monday 08:00 local and sends each manager one a week.
+    "reports.weekly_summary": {
+        "task": "reports.weekly_summary",
+        "schedule": crontab(minute=0),
+        "options": {"expires": 3000},
+    },
     # Solved tickets age into closed (read-only; later contacts open a follow-up).
     "tickets.close_solved": {
         "task": "tickets.close_solved",
