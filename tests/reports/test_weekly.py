@@ -255,3 +255,21 @@ class DownBackend(locmem.EmailBackend):
         if type(self).down:
             raise ConnectionRefusedError("the mail server is down")
         return super().send_messages(messages)
+
+
+def test_managers_set_a_managers_language_in_the_admin(staff, client) -> None:
+    mira = staff("mira", "Managers")
+    mira.is_staff = True
+    mira.save()
+    anna = staff("anna", "Agents")
+    anna.is_staff = True
+    anna.save()
+    client.force_login(mira)
+    response = client.post(
+        "/admin/reports/managerreportpreference/add/",
+        {"user": mira.pk, "language": "nl", "weekly_summary": "on"},
+    )
+    assert response.status_code == 302
+    assert weekly.language_of(User.objects.get(pk=mira.pk)) == "nl"
+    client.force_login(anna)
+    assert client.get("/admin/reports/managerreportpreference/").status_code == 403
