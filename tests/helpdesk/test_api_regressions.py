@@ -113,3 +113,18 @@ def test_a_holiday_without_a_date_in_a_patch_is_refused(manager_api: APIClient) 
     response = manager_api.patch(url, {"holidays": [{"name": "x"}]}, format="json")
     assert response.status_code == 400, response.content
     assert "each holiday needs a date" in str(response.json()["holidays"])
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tickets/{id}/calls/", "/api/v1/calls/"])
+def test_a_call_longer_than_the_column_is_refused(api: Any, path: str) -> None:
+    """`duration_seconds=873330847700862464` on a logged call was a 500 (integer out of
+    range in PostgreSQL); a call lasts at most a day."""
+    ticket = message_ingest(data=inbound("phone", value="+31612345678")).ticket
+    before = Message.objects.count()
+    data = {"direction": "outbound", "answered": True, "duration_seconds": 873330847700862464}
+    if "{id}" not in path:
+        data["phone"] = "+31612345678"
+    response = api.post(path.format(id=ticket.pk), data, format="json")
+    assert response.status_code == 400
+    assert "duration_seconds" in response.json()
+    assert Message.objects.count() == before

@@ -16,6 +16,7 @@ from helpdesk.roles import acting_user
 from tickets import selectors, services
 from tickets.api.pagination import TimelineCursorPagination
 from tickets.api.serializers import (
+    CALL_SECONDS_MAX,
     MessageSerializer,
     TicketSerializer,
     UserSummarySerializer,
@@ -38,7 +39,9 @@ class CallCreateSerializer(serializers.Serializer[dict[str, Any]]):
     )
     direction = serializers.ChoiceField(choices=CallDirection.choices)
     answered = serializers.BooleanField()
-    duration_seconds = serializers.IntegerField(min_value=0, default=0)
+    duration_seconds = serializers.IntegerField(
+        min_value=0, max_value=CALL_SECONDS_MAX, default=0, help_text="At most one day"
+    )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 

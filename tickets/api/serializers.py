@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 PRIORITY_NAMES = {p.value: p.name.lower() for p in Priority}
 PRIORITY_VALUES = {name: value for value, name in PRIORITY_NAMES.items()}
 
+# A logged call lasts at most a day: a product limit, and it keeps the value inside the
+# database column (a larger one was a 500).
+CALL_SECONDS_MAX = 24 * 3600
+
 
 class PriorityField(serializers.ChoiceField):
     """Priorities travel as words (low, normal, high, urgent); stored as ordered integers."""

@@ -22,6 +22,7 @@ from helpdesk.roles import acting_user
 from tickets import selectors, services
 from tickets.api.pagination import TimelineCursorPagination
 from tickets.api.serializers import (
+    CALL_SECONDS_MAX,
     PRIORITY_VALUES,
     MergeSerializer,
     MessageSerializer,
@@ -89,7 +90,9 @@ class TicketCreateSerializer(serializers.Serializer[dict[str, Any]]):
 class CallLogSerializer(serializers.Serializer[dict[str, Any]]):
     direction = serializers.ChoiceField(choices=CallDirection.choices)
     answered = serializers.BooleanField()
-    duration_seconds = serializers.IntegerField(min_value=0, default=0)
+    duration_seconds = serializers.IntegerField(
+        min_value=0, max_value=CALL_SECONDS_MAX, default=0, help_text="At most one day"
+    )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
