@@ -15,6 +15,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pygal
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from pygal.style import Style
 
@@ -68,20 +69,30 @@ def _config(**extra: Any) -> dict[str, Any]:
         "height": HEIGHT,
         "explicit_size": False,
         "disable_xml_declaration": True,
-        "legend_at_bottom": True,
-        "legend_at_bottom_columns": 3,
-        "truncate_legend": 40,
+        # pygal places a bottom legend outside a viewBox this short: the legend is HTML.
+        "show_legend": False,
         "truncate_label": 12,
         "print_values": False,
         "show_y_guides": True,
         "include_x_axis": True,
         "margin": 8,
+        "margin_right": 28,
         "spacing": 8,
         **extra,
     }
 
 
-def _svg(chart: Any, *, label: str) -> SafeString:
+def _legend(series: Sequence[Series]) -> str:
+    """The series' names beside their colours, under the chart (hidden from screen readers:
+    the chart is one labelled image and its table says the same)."""
+    items = "".join(
+        f'<li><span class="swatch swatch-{index % len(PALETTE)}"></span>{escape(one.name)}</li>'
+        for index, one in enumerate(series)
+    )
+    return f'<ul class="chart-legend" aria-hidden="true">{items}</ul>'
+
+
+def _svg(chart: Any, *, label: str, series: Sequence[Series] = ()) -> SafeString:
     """The chart as inline SVG without any script, labelled as one image."""
     root = chart.render_tree()
     for parent in list(root.iter()):
@@ -96,6 +107,8 @@ def _svg(chart: Any, *, label: str) -> SafeString:
     title.text = label
     root.insert(0, title)
     text = ElementTree.tostring(root, encoding="unicode")
+    if len(series) > 1:
+        text += _legend(series)
     # The strings in it (labels, series names, numbers) were escaped by the serialiser.
     return mark_safe(text)  # noqa: S308
 
@@ -115,6 +128,16 @@ def _many_labels(count: int) -> int:
     return max(1, -(-count // 10))
 
 
+def _whole_numbers(series: Sequence[Series]) -> list[int] | None:
+    """Counts get whole-number guides (0, 1, 2 … at most about six), not 0.1 steps."""
+    values = [value for one in series for value in one.values if value is not None]
+    if not values or any(value != int(value) for value in values):
+        return None
+    top = max(int(max(values)), 1)
+    step = max(1, -(-top // 6))
+    return list(range(0, top + step, step))
+
+
 def line_chart(
     *, label: str, x_labels: Sequence[str], series: Sequence[Series], y_title: str = ""
 ) -> SafeString:
@@ -130,9 +153,10 @@ def line_chart(
         )
     )
     _add(chart, x_labels, series)
+    chart.y_labels = _whole_numbers(series)
     step = _many_labels(len(x_labels))
     chart.x_labels_major = list(x_labels)[::step]
-    return _svg(chart, label=label)
+    return _svg(chart, label=label, series=series)
 
 
 def bar_chart(
@@ -141,4 +165,4 @@ def bar_chart(
     """Bars per category (a channel, a team), one colour per series."""
     chart = pygal.Bar(**_config(y_title=y_title, print_values=False, rounded_bars=2))
     _add(chart, x_labels, series)
-    return _svg(chart, label=label)
+    return _svg(chart, label=label, series=series)

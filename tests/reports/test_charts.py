@@ -11,7 +11,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _parse(text: str) -> ElementTree.Element:
-    return ElementTree.fromstring(text)  # noqa: S314 (our own SVG)
+    # The chart, without the HTML legend that follows it.
+    return ElementTree.fromstring(text.split("<ul", 1)[0])  # noqa: S314 (our own SVG)
 
 
 def test_line_chart_is_svg_without_script_and_labelled() -> None:
@@ -52,3 +53,20 @@ def test_bar_chart_escapes_labels() -> None:
 def test_chart_of_no_data_still_renders() -> None:
     root = _parse(line_chart(label="Nothing", x_labels=[], series=[Series("Email", [])]))
     assert root.get("role") == "img"
+
+
+def test_the_legend_is_html_under_the_chart_and_escaped() -> None:
+    svg = bar_chart(
+        label="x", x_labels=["Email"], series=[Series("<i>Median</i>", [1]), Series("p90", [2])]
+    )
+    legend = svg.split("</svg>", 1)[1]
+    assert legend.startswith('<ul class="chart-legend" aria-hidden="true">')
+    assert "&lt;i&gt;Median&lt;/i&gt;" in legend
+    assert 'class="swatch swatch-1"' in legend
+
+
+def test_counts_get_whole_number_guides() -> None:
+    root = _parse(line_chart(label="n", x_labels=["a", "b"], series=[Series("Email", [0, 1])]))
+    texts = {el.text for el in root.iter() if el.text}
+    assert "0.5" not in texts
+    assert "1" in texts
