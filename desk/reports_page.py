@@ -87,6 +87,7 @@ def tile(
     change_unit: str = "",
     higher_is_better: bool = True,
     link: str = "",
+    note: str = "",
 ) -> Tile:
     change, better = _change(now, before, higher_is_better=higher_is_better, unit=change_unit)
     return Tile(
@@ -96,6 +97,7 @@ def tile(
         change=change,
         better=better,
         link=link,
+        note=note,
     )
 
 
@@ -164,6 +166,7 @@ def build(
             unit=" h",
             change_unit=" h",
             higher_is_better=False,
+            note=_("business hours") if business else _("calendar hours"),
         ),
         tile(
             _("CSAT"),

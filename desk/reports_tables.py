@@ -323,20 +323,20 @@ def satisfaction_tables(
         Table(
             "satisfaction_comments",
             _("Latest comments"),
-            [_("Answered"), _("Survey"), _("Score"), _("Ticket"), _("Agent"), _("Comment")],
+            [_("Comment"), _("Score"), _("Survey"), _("Agent"), _("Ticket"), _("Answered")],
             [
                 [
-                    one.answered_at,
-                    "CSAT" if one.kind == "csat" else "NPS",
-                    one.score,
-                    one.ticket_id,
-                    agents.get(one.agent_id, "") if one.agent_id is not None else "",
                     one.comment,
+                    one.score,
+                    "CSAT (1-5)" if one.kind == "csat" else "NPS (0-10)",
+                    agents.get(one.agent_id, "") if one.agent_id is not None else "",
+                    one.ticket_id,
+                    one.answered_at,
                 ]
                 for one in figures.latest_comments
             ],
             [
-                ["", "", "", ticket_link(one.ticket_id) if one.ticket_id else "", "", ""]
+                ["", "", "", "", ticket_link(one.ticket_id) if one.ticket_id else "", ""]
                 for one in figures.latest_comments
             ],
         )
