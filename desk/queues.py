@@ -192,19 +192,16 @@ def report_title(report: str) -> str:
 
 
 def _report_condition(report: str, *, now: datetime) -> Q:
+    from reports.drilldown import drilldown_condition
     from reports.figures.base import ticket_scope
-    from reports.figures.sla_now import at_risk_condition, breached_condition
 
     found = report_filter(report)
     if found is None:
         return Q(pk__in=[])
-    kind = QueryDict(report).get("list")
-    scope = ticket_scope(found, viewer=None)
-    if kind == AT_RISK:
-        return scope & at_risk_condition(now)
-    if kind == BREACHED:
-        return scope & breached_condition(found)
-    return scope
+    params = QueryDict(report)
+    condition = drilldown_condition(params, now=now, today=timezone.localdate())
+    # "backlog" is not one of the figures' lists: the unresolved tickets of the filter.
+    return ticket_scope(found, viewer=None) if condition is None else condition
 
 
 def _view_condition(view: str, *, user: User, now: datetime) -> Q:
