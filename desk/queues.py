@@ -184,7 +184,8 @@ def report_title(report: str) -> str:
         }
     else:
         title = str(_("At risk now") if kind == AT_RISK else _("Unresolved"))
-    if found.channel:
+    if found.channel and found.channel not in dict(CHANNEL_VIEWS):
+        # (A channel the list has a view for is named by the list's own heading.)
         title += " · " + str(dict(Channel.choices).get(found.channel, found.channel))
     if found.agent_id is not None:
         title += " · " + str(_("one agent's tickets"))

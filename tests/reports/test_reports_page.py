@@ -257,6 +257,8 @@ def test_the_breached_count_opens_exactly_those_tickets(client: Any, ds: Dataset
     assert "Breached 16 Nov to 22 Nov 2026" in response.content.decode()
     email = client.get(URL + "&channel=email").context["page"].tables["at_risk_breached"]
     response = client.get(email.link(1, 1))
+    assert "Breached 16 Nov to 22 Nov 2026 · Email ·" in response.content.decode()
+    assert "Email · Email" not in response.content.decode()
     assert {ticket.pk for ticket in response.context["page"].tickets} == {ds.tickets["t7"].pk}
     at_risk = client.get(client.get(URL).context["page"].tables["at_risk_breached"].link(0, 1))
     assert {ticket.pk for ticket in at_risk.context["page"].tickets} == {ds.tickets["t6"].pk}
