@@ -32,6 +32,7 @@ PALETTE = (
 # how large the text reads — at 768 px a chart is drawn about 640 px wide, text at ~13 px.
 WIDTH = 640
 HEIGHT = 320
+BAR_WIDTH = 520
 
 _STYLE = Style(
     background="transparent",
@@ -163,6 +164,9 @@ def bar_chart(
     *, label: str, x_labels: Sequence[str], series: Sequence[Series], y_title: str = ""
 ) -> SafeString:
     """Bars per category (a channel, a team), one colour per series."""
-    chart = pygal.Bar(**_config(y_title=y_title, print_values=False, rounded_bars=2))
+    # Narrower than a trend: it sits beside its table, so its text must scale up more.
+    chart = pygal.Bar(
+        **_config(y_title=y_title, print_values=False, rounded_bars=2, width=BAR_WIDTH, height=300)
+    )
     _add(chart, x_labels, series)
     return _svg(chart, label=label, series=series)

@@ -33,6 +33,8 @@ def test_line_chart_is_svg_without_script_and_labelled() -> None:
     # Scales with its box: a viewBox, no fixed pixel size.
     assert root.get("viewBox") == "0 0 640 320"
     assert root.get("width") is None
+    bars = _parse(bar_chart(label="b", x_labels=["Email"], series=[Series("Median", [1])]))
+    assert bars.get("viewBox") == "0 0 520 300"
 
 
 def test_bar_chart_escapes_labels() -> None:
