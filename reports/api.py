@@ -21,6 +21,7 @@ from reports.access import ReportForbidden, filter_for
 from reports.figures.backlog import backlog
 from reports.figures.chasing import chasing
 from reports.figures.compliance import compliance
+from reports.figures.definitions import DEFINITIONS
 from reports.figures.forecast import forecast
 from reports.figures.response_times import response_times
 from reports.figures.satisfaction import satisfaction
@@ -86,7 +87,13 @@ def metrics(request: Request, group: str) -> Response:
     except ReportForbidden as error:
         raise PermissionDenied(str(error)) from error
     figures = GROUPS[group](allowed, viewer=user)
-    return Response({"filter": allowed.to_query(), "figures": _jsonable(figures)})
+    return Response(
+        {
+            "filter": allowed.to_query(),
+            "definition": str(DEFINITIONS[group]),
+            "figures": _jsonable(figures),
+        }
+    )
 
 
 def _view(group: str) -> Any:
@@ -99,7 +106,8 @@ def _view(group: str) -> Any:
         parameters=FILTER_PARAMETERS,
         responses={
             200: OpenApiResponse(
-                OpenApiTypes.OBJECT, description="`filter` (the query string applied) and `figures`"
+                OpenApiTypes.OBJECT,
+                description="`filter` (the query string applied), `definition`, `figures`",
             ),
             400: OpenApiResponse(description="A filter that cannot be read; `detail` says why"),
             403: OpenApiResponse(description="An agent asked for another agent's figures"),

@@ -148,7 +148,8 @@ def satisfaction(f: ReportFilter, *, viewer: Viewer = None) -> Satisfaction:
     the ratings (1-5). NPS: % promoters (9-10) minus % detractors (0-6), -100 to 100 (the
     formulas of the survey figures, surveys.selectors). Per channel and team of the
     ticket, and per agent who solved it: the answer is credited to them. The ten latest
-    comments, CSAT and NPS together. Ten queries."""
+    comments, CSAT and NPS together. An NPS answer whose survey was deleted no longer
+    belongs to a ticket and is left out. Ten queries."""
     csat, nps = _answers(f, viewer)
     overall = _score(None, "", csat.aggregate(**_CSAT), nps.aggregate(**_NPS))
     return Satisfaction(

@@ -65,6 +65,7 @@ def test_the_managers_json_matches_the_hand_worked_figures(ds: Dataset) -> None:
 def test_an_agent_sees_only_their_own_figures(ds: Dataset) -> None:
     response = get(ds.ann, "response-times")
     assert response.json()["filter"] == f"{RANGE}&agent={ds.ann.pk}"
+    assert "first reply by a person" in response.json()["definition"]
     overall = response.json()["figures"]["overall"]
     # ann's tickets created in the range: t1 (2 h) and t3 (24 h) → median 13 h.
     assert (overall["tickets"], overall["first_response_median_seconds"]) == (2, 13 * H)
