@@ -5,9 +5,9 @@ to exactly those tickets in the desk's queue."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -114,50 +114,117 @@ def _median(report: ResponseTimesReport, *, business: bool) -> float | None:
     return tables.first_median(report.overall, business=business)
 
 
-def build(
-    f: ReportFilter,
-    *,
-    viewer: User,
-    business: bool,
-    teams: Mapping[int, str],
-    agents: Mapping[int, str],
-) -> ReportPage:
-    """Every figure of the page for `f`, and the headline ones for the period before: the
-    same queries whatever the data."""
+@dataclass(frozen=True)
+class Scope:
+    """What every group of the page is built for."""
+
+    f: ReportFilter
+    viewer: User
+    business: bool
+    teams: Mapping[int, str]
+    agents: Mapping[int, str]
+
+    def backlog_link(self, status: str = "") -> str:
+        query = self.f.to_query() + "&list=backlog"
+        return queue_link(query, view="all", status=status)
+
+
+Compute = Callable[[Scope], Any]
+Tabulate = Callable[[Scope, Any], list[Table]]
+
+# Group → (its tables' names, how its figures are computed, how they become tables). The
+# page computes every group; a table's CSV only its own group.
+GROUPS: dict[str, tuple[tuple[str, ...], Compute, Tabulate]] = {
+    "compliance": (
+        ("sla_compliance",),
+        lambda s: compliance(s.f, viewer=s.viewer),
+        lambda s, x: [tables.compliance_table(x)],
+    ),
+    "response_times": (
+        ("first_response", "resolution", "acknowledged_answered"),
+        lambda s: response_times(s.f, viewer=s.viewer),
+        lambda s, x: [
+            tables.response_table(x, business=s.business),
+            tables.resolution_table(x),
+            tables.acknowledged_table(x, business=s.business),
+        ],
+    ),
+    "sla_now": (
+        ("at_risk_breached",),
+        lambda s: sla_now(s.f, viewer=s.viewer),
+        lambda s, x: [tables.sla_now_table(x, link=queue_link)],
+    ),
+    "backlog": (
+        ("backlog_status", "backlog_age"),
+        lambda s: backlog(s.f, viewer=s.viewer),
+        lambda s, x: list(tables.backlog_tables(x, link=s.backlog_link)),
+    ),
+    "forecast": (
+        ("breach_forecast",),
+        lambda s: forecast(s.f, viewer=s.viewer),
+        lambda s, x: [tables.forecast_table(x)],
+    ),
+    "volume": (
+        ("volume",),
+        lambda s: volume(s.f, viewer=s.viewer),
+        lambda s, x: [tables.volume_table(x)],
+    ),
+    "chasing": (
+        ("chasing",),
+        lambda s: chasing(s.f, viewer=s.viewer),
+        lambda s, x: [tables.chasing_table(x)],
+    ),
+    "satisfaction": (
+        (
+            "satisfaction_channel",
+            "satisfaction_team",
+            "satisfaction_agent",
+            "satisfaction_comments",
+        ),
+        lambda s: satisfaction(s.f, viewer=s.viewer),
+        lambda s, x: tables.satisfaction_tables(x, teams=s.teams, agents=s.agents),
+    ),
+}
+TABLE_NAMES = tuple(name for names, _compute, _tabulate in GROUPS.values() for name in names)
+
+
+def one_table(name: str, scope: Scope) -> Table | None:
+    """One table for its CSV: only its own group's queries."""
+    for names, compute, tabulate in GROUPS.values():
+        if name in names:
+            return next(t for t in tabulate(scope, compute(scope)) if t.name == name)
+    return None
+
+
+def build(scope: Scope) -> ReportPage:
+    """Every figure of the page, and the headline ones for the period before: the same
+    queries whatever the data."""
     page = ReportPage()
-    before = f.previous()
-    sla, sla_before = compliance(f, viewer=viewer), compliance(before, viewer=viewer)
-    times, times_before = response_times(f, viewer=viewer), response_times(before, viewer=viewer)
-    risk, risk_before = sla_now(f, viewer=viewer), sla_now(before, viewer=viewer)
-    happy, happy_before = satisfaction(f, viewer=viewer), satisfaction(before, viewer=viewer)
-    queue, new = backlog(f, viewer=viewer), volume(f, viewer=viewer)
-    link = queue_link
-
-    page.add(tables.compliance_table(sla))
-    page.add(tables.response_table(times, business=business))
-    page.add(tables.resolution_table(times))
-    page.add(tables.acknowledged_table(times, business=business))
-    backlog_query = f.with_agent(f.agent_id).to_query() + "&list=backlog"
-    for table in tables.backlog_tables(
-        queue, link=lambda status="": link(backlog_query, view="all", status=status)
-    ):
-        page.add(table)
-    page.add(tables.sla_now_table(risk, link=link))
-    page.add(tables.volume_table(new))
-    page.add(tables.chasing_table(chasing(f, viewer=viewer)))
-    for table in tables.satisfaction_tables(happy, teams=teams, agents=agents):
-        page.add(table)
-    page.add(tables.forecast_table(forecast(f, viewer=viewer)))
-    page.charts["first_response"] = tables.response_chart(times, business=business)
+    figures = {group: compute(scope) for group, (_names, compute, _tab) in GROUPS.items()}
+    for group, (_names, _compute, tabulate) in GROUPS.items():
+        for table in tabulate(scope, figures[group]):
+            page.add(table)
+    times, new = figures["response_times"], figures["volume"]
+    page.charts["first_response"] = tables.response_chart(times, business=scope.business)
     page.charts["volume"] = tables.volume_chart(new)
+    page.tiles += _tiles(scope, figures)
+    return page
 
-    page.tiles += [
+
+def _tiles(scope: Scope, now: dict[str, Any]) -> list[Tile]:
+    before, viewer, business = scope.f.previous(), scope.viewer, scope.business
+    sla, sla_before = now["compliance"], compliance(before, viewer=viewer)
+    times, times_before = now["response_times"], response_times(before, viewer=viewer)
+    risk, risk_before = now["sla_now"], sla_now(before, viewer=viewer)
+    happy, happy_before = now["satisfaction"], satisfaction(before, viewer=viewer)
+    points = " " + _("points")
+    return [
         tile(
             _("First-response compliance"),
             sla.first_response.percent,
             sla_before.first_response.percent,
             unit=" %",
-            change_unit=" " + _("points"),
+            change_unit=points,
         ),
         tile(
             _("Median first response"),
@@ -173,13 +240,13 @@ def build(
             happy.overall.csat_percent,
             happy_before.overall.csat_percent,
             unit=" %",
-            change_unit=" " + _("points"),
+            change_unit=points,
         ),
         tile(_("NPS"), happy.overall.nps, happy_before.overall.nps),
         Tile(
             label=_("Backlog now"),
-            value=number(queue.total),
-            link=link(backlog_query, view="all"),
+            value=number(now["backlog"].total),
+            link=scope.backlog_link(),
             note=_("unresolved tickets"),
         ),
         tile(
@@ -187,7 +254,6 @@ def build(
             risk.breached_tickets,
             risk_before.breached_tickets,
             higher_is_better=False,
-            link=link(risk.breached_query, view="all"),
+            link=queue_link(risk.breached_query, view="all"),
         ),
     ]
-    return page

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from desk.access import DeskRequest, agent_required
 from desk.navigation import desk_context
 from desk.queues import filter_teams
-from desk.reports_page import HOURS_CHOICES, ReportPage, build
+from desk.reports_page import HOURS_CHOICES, Scope, build, one_table
 from desk.reports_tables import channel_label
 from desk.reports_tickets import tickets_csv
 from helpdesk.roles import AGENT_GROUPS, is_manager
@@ -79,9 +79,7 @@ def reports_page(request: DeskRequest) -> HttpResponse:
     )
     if found is None:
         return render(request, "desk/reports/page.html", context, status=400)
-    page = build(
-        found, viewer=request.user, business=hours == "business", teams=teams, agents=agents
-    )
+    page = build(Scope(found, request.user, hours == "business", teams, agents))
     context.update(
         report=found,
         previous=found.previous(),
@@ -132,10 +130,7 @@ def _csv(
             agents=agents,
             name=filename(name="tickets", start=found.start, end=found.end),
         )
-    page: ReportPage = build(
-        found, viewer=request.user, business=hours == "business", teams=teams, agents=agents
-    )
-    table = page.tables.get(name)
+    table = one_table(name, Scope(found, request.user, hours == "business", teams, agents))
     if table is None:
         raise Http404(_("No such table."))
     return table_response(
