@@ -62,7 +62,9 @@ def number(value: float | None, unit: str = "") -> str:
         return "\u2013"
     from django.utils.formats import number_format
 
-    text = number_format(value, decimal_pos=1 if value % 1 else 0)
+    # As the tables show it (up to two decimals: 1.75 h stays 1.75, not a rounded 1.8).
+    value = round(value, 2)
+    text = number_format(value, decimal_pos=None if value % 1 else 0)
     return f"{text}{unit}"
 
 
