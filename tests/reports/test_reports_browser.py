@@ -126,4 +126,13 @@ def test_the_reports_in_dutch_and_dark(
     assert serious(Axe().run(page)) == []
     shot(page, "reports-1280-nl-dark")
     _parts(page, "1280-nl-dark")
+    # An agent, light, at 768: their own figures only, no agent filter to pick another.
+    signed_in(page, ds.ann)
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 768, "height": 1000})
+    page.goto(f"{asgi_server}/desk/reports/?from=2026-11-16&to=2026-11-22&agent={ds.bob.pk}")
+    expect(page.locator(".reports-own")).to_contain_text("ann")
+    expect(page.locator("#r-agent")).to_have_count(0)
+    assert serious(Axe().run(page)) == []
+    shot(page, "reports-768-nl-agent")
     assert errors == []
