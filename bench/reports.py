@@ -156,8 +156,9 @@ def _run(name: str, url: str, client: Any, rounds: int) -> Result:
     )
 
 
-def _scenarios(client: Any, days: int, today: dt.date) -> list[tuple[str, str]]:
-    """The page and each endpoint that exists (a 404 is reported, not timed)."""
+def _scenarios(client: Any, days: int, today: dt.date, args: Any) -> list[tuple[str, str]]:
+    """The page and each endpoint that exists (a 404 is reported, not timed), as chosen by
+    --only and --skip."""
     from reports.api import GROUPS
 
     start = today - dt.timedelta(days=days - 1)
@@ -167,6 +168,9 @@ def _scenarios(client: Any, days: int, today: dt.date) -> list[tuple[str, str]]:
     ]
     found = []
     for name, url in candidates:
+        skipped = any(part and part in name for part in args.skip.split(","))
+        if args.only not in name or skipped:
+            continue
         status = client.get(url).status_code
         if status == 200:
             found.append((f"{name}, {days} d", url))
@@ -179,6 +183,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
+    parser.add_argument("--skip", default="", help="leave out the scenarios containing these (a,b)")
     parser.add_argument("--days", default="30,90")
     args = parser.parse_args()
 
@@ -207,9 +212,8 @@ def main() -> None:
     _say("|---|---|---|---|---|---|---|")
     with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
         for days in (int(d) for d in args.days.split(",")):
-            for name, url in _scenarios(client, days, today):
-                if args.only in name:
-                    _say(_run(name, url, client, args.rounds).row())
+            for name, url in _scenarios(client, days, today, args):
+                _say(_run(name, url, client, args.rounds).row())
 
 
 if __name__ == "__main__":
