@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 from reports.csv import Table, cell_text, csv_lines, filename, streamed_response, table_response
@@ -48,7 +49,7 @@ def test_table_response() -> None:
 def test_streamed_response_reads_rows_lazily() -> None:
     read: list[int] = []
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows() -> Iterator[list[int | str]]:
         for number in range(3):
             read.append(number)
             yield [number, "a,b"]
