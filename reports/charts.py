@@ -19,7 +19,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from pygal.style import Style
 
-# The stylesheet's tokens, in the order series take them.
+# The stylesheet's tokens, in the order series take them: one per channel at least, since
+# pygal cannot derive more colours from CSS variables (a ninth series would fail).
 PALETTE = (
     "var(--accent)",
     "var(--warn)",
@@ -27,6 +28,8 @@ PALETTE = (
     "var(--bad)",
     "var(--muted)",
     "var(--ink)",
+    "var(--chart-6)",
+    "var(--chart-7)",
 )
 # A viewBox, not a size: the SVG scales to its box (CSS), so these set the proportions and
 # how large the text reads — at 768 px a chart is drawn about 640 px wide, text at ~13 px.

@@ -72,3 +72,17 @@ def test_counts_get_whole_number_guides() -> None:
     texts = {el.text for el in root.iter() if el.text}
     assert "0.5" not in texts
     assert "1" in texts
+
+
+def test_a_line_per_channel_draws_for_every_channel() -> None:
+    """Seven channels with tickets was a 500 (pygal cannot derive an extra colour from a CSS
+    variable): every channel has its own colour."""
+    from tickets.models import Channel
+
+    days = ["2026-11-01", "2026-11-02"]
+    series = [Series(str(label), [1, 2]) for label in Channel.labels]
+    svg = line_chart(label="Tickets per day", x_labels=days, series=series)
+    root = _parse(svg)
+    assert root.get("role") == "img"
+    assert "var(--chart-7)" in svg
+    assert svg.count("<li>") == len(Channel.labels)
