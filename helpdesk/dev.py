@@ -249,6 +249,7 @@ def run() -> int:
             "demo logins: admin/admin (admin), manager/manager, "
             "agents anna, piotr, sam with password 'agent'"
         )
+        say(f"reports: {base}/desk/reports/  (as manager / manager)")
         say(f"admin: {base}/admin/   API docs: {base}/api/docs/")
         say(
             f"customer portal: {base}/support/  (sign in as Lotte Visser, lotte.visser@example.nl "
