@@ -319,29 +319,31 @@ def satisfaction_tables(
         Table(name, caption, [first, *headers], _score_rows(scores, label))
         for name, caption, first, scores, label in groups
     ]
-    tables.append(
-        Table(
-            "satisfaction_comments",
-            _("Latest comments"),
-            [_("Comment"), _("Score"), _("Survey"), _("Agent"), _("Ticket"), _("Answered")],
-            [
-                [
-                    one.comment,
-                    one.score,
-                    "CSAT (1-5)" if one.kind == "csat" else "NPS (0-10)",
-                    agents.get(one.agent_id, "") if one.agent_id is not None else "",
-                    one.ticket_id,
-                    one.answered_at,
-                ]
-                for one in figures.latest_comments
-            ],
-            [
-                ["", "", "", "", ticket_link(one.ticket_id) if one.ticket_id else "", ""]
-                for one in figures.latest_comments
-            ],
-        )
-    )
+    tables.append(_comments_table(figures, agents=agents))
     return tables
+
+
+def _comments_table(figures: Satisfaction, *, agents: Mapping[int, str]) -> Table:
+    return Table(
+        "satisfaction_comments",
+        _("Latest comments"),
+        [_("Comment"), _("Score"), _("Survey"), _("Agent"), _("Ticket"), _("Answered")],
+        [
+            [
+                one.comment,
+                one.score,
+                "CSAT (1-5)" if one.kind == "csat" else "NPS (0-10)",
+                agents.get(one.agent_id, "") if one.agent_id is not None else "",
+                one.ticket_id,
+                one.answered_at,
+            ]
+            for one in figures.latest_comments
+        ],
+        [
+            ["", "", "", "", ticket_link(one.ticket_id) if one.ticket_id else "", ""]
+            for one in figures.latest_comments
+        ],
+    )
 
 
 def forecast_table(figures: Forecast) -> Table:
