@@ -106,6 +106,8 @@ def _row(ticket: Ticket) -> dict[str, object]:
         "ticket": ticket,
         "status": selectors.STATUS_WORDS.get(ticket.status, ticket.status),
         "due": timezone.localtime(promise) if promise else None,
+        # A missed promise is said as missed: never a past time read as a future one.
+        "late": promise is not None and promise <= timezone.now(),
         "started": selectors.CHANNEL_WORDS.get(ticket.channel, ticket.channel),
         "public_messages": getattr(ticket, "public_messages", 0),
     }

@@ -116,3 +116,18 @@ def test_a_request_not_waiting_on_us_promises_nothing(customer_client, ask, stat
     page = customer_client(eva).get("/support/").content.decode()
     assert words in page
     assert "we will answer by" not in page
+
+
+def test_a_missed_promise_is_said_as_missed_not_as_a_future_time(customer_client, ask) -> None:
+    """The demo's festival ticket read "we will answer by Thursday 22 October" in late
+    November: a past time shown as a promise. A missed one says we are late."""
+    eva = ask("eva@example.com", "Order 7 is late")
+    ticket = eva.tickets.get()
+    missed = timezone.now() - timedelta(days=3)
+    Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=missed)
+    for url in ("/support/", f"/support/requests/{ticket.pk}/"):
+        page = customer_client(eva).get(url).content.decode()
+        assert "we will answer by" not in page
+        assert "we promised to answer by" in page
+        assert "are late" in page
+        assert f"{timezone.localtime(missed):%H:%M}" in page
