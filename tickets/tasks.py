@@ -48,3 +48,12 @@ def notifications_email_sweep() -> None:
 
     if ids := notification_email_due_ids():
         send_notification_emails.delay(ids)
+
+
+@shared_task(name="tickets.delay_notices_send", ignore_result=True)
+def delay_notices_send(timer_ids: list[int]) -> None:
+    """The delay notices of timers the SLA sweep has just marked at risk; each is decided
+    once under its ticket's lock, so a repeated task sends nothing twice."""
+    from tickets.services.delay_notice import delay_notices_send as send
+
+    send(timer_ids=timer_ids)

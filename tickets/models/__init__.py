@@ -33,6 +33,7 @@ from tickets.models.core import (
     attachment_path,
 )
 from tickets.models.notifications import Notification
+from tickets.models.promise import AutomaticPurpose, AutomaticText
 from tickets.models.sla import (
     BusinessCalendar,
     BusinessHoliday,
@@ -47,6 +48,8 @@ __all__ = [
     "LIVE_TIMER_STATES",
     "SOCIAL_CHANNELS",
     "Attachment",
+    "AutomaticPurpose",
+    "AutomaticText",
     "BusinessCalendar",
     "BusinessHoliday",
     "CallDirection",

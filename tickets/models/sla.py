@@ -75,6 +75,17 @@ class SlaPolicy(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=100)
     active = models.BooleanField(default=True)
+    delay_notice = models.BooleanField(
+        default=False,
+        help_text="When a response clock becomes at risk and no person has replied, tell the "
+        "customer a person will answer by the due time (once per promise, in business hours)",
+    )
+    delay_notice_template = models.CharField(
+        max_length=512,
+        blank=True,
+        help_text="An approved WhatsApp template for the delay notice outside the 24-hour "
+        "window; blank: no notice there",
+    )
     # Bumped by every change; each timer keeps the version that timed it.
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)

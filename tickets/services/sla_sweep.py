@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from tickets import realtime
@@ -29,6 +30,7 @@ from tickets.models import (
     TicketEvent,
     TimerState,
 )
+from tickets.services.delay_notice import delay_notices_queue
 from tickets.services.notifications import (
     WarningFallback,
     at_risk_recipients,
@@ -72,25 +74,43 @@ def _sweep_batch(now: datetime, batch: int, *, due: bool) -> int:
     """Claim one batch and record it. Returns how many were recorded; fewer than `batch`
     ends the sweep (so timers of a ticket busy elsewhere wait for the next one)."""
     with transaction.atomic():
-        base = SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
-        if due:
-            query = base.filter(
-                state=TimerState.RUNNING, breached_at__isnull=True, due_at__lte=now
-            ).order_by("due_at")
-        else:
-            query = base.filter(
-                state=TimerState.RUNNING,
-                at_risk_notified_at__isnull=True,
-                at_risk_at__lte=now,
-                breached_at__isnull=True,
-            ).order_by("at_risk_at")
-        timers = list(query[:batch])
+        timers = list(_claim(now, batch, due=due)[:batch])
         recorded = _breach_batch(timers, now) if due else _at_risk_batch(timers, now)
-        realtime.publish_ticket_events(
+        # One publish for the batch, not one per ticket: per-ticket channel-layer sends
+        # were most of a big sweep's time.
+        realtime.publish_ticket_batch(
             event="sla.breached" if due else "sla.at_risk",
             tickets={timer.ticket_id: {"metric": timer.metric} for timer in recorded},
         )
         return len(recorded)
+
+
+def _claim(now: datetime, batch: int, *, due: bool) -> QuerySet[SlaTimer]:
+    """The running timers past their due (or at-risk) time, oldest first, locked with SKIP
+    LOCKED; each query reads one partial index (`sla_timer_due_idx`, `_at_risk_idx`)."""
+    base = SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
+    if due:
+        return base.filter(
+            state=TimerState.RUNNING, breached_at__isnull=True, due_at__lte=now
+        ).order_by("due_at")
+    return base.filter(
+        state=TimerState.RUNNING,
+        at_risk_notified_at__isnull=True,
+        at_risk_at__lte=now,
+        breached_at__isnull=True,
+    ).order_by("at_risk_at")
+
+
+def _tickets(ids: set[int], *, lock: bool) -> dict[int, Ticket]:
+    """The batch's tickets with all that choosing recipients reads (assignee, team, lead;
+    the teams' members in one more query), so no recipient rule queries per ticket. A
+    breach locks them (SKIP LOCKED: a ticket busy elsewhere is left for the next sweep)."""
+    query = Ticket.objects.select_related("assignee", "team__lead").prefetch_related(
+        "team__members"
+    )
+    if lock:
+        query = query.select_for_update(skip_locked=True, of=("self",))
+    return {ticket.pk: ticket for ticket in query.filter(pk__in=ids)}
 
 
 def _due_label(timer: SlaTimer) -> tuple[str, str]:
@@ -109,11 +129,7 @@ def _at_risk_batch(timers: list[SlaTimer], now: datetime) -> list[SlaTimer]:
     if not timers:
         return []
     SlaTimer.objects.filter(pk__in=[timer.pk for timer in timers]).update(at_risk_notified_at=now)
-    tickets = (
-        Ticket.objects.select_related("assignee", "team__lead")
-        .prefetch_related("team__members")
-        .in_bulk({timer.ticket_id for timer in timers})
-    )
+    tickets = _tickets({timer.ticket_id for timer in timers}, lock=False)
     fallback = warning_fallback()
     notes: list[Notification] = []
     for timer in timers:
@@ -126,6 +142,7 @@ def _at_risk_batch(timers: list[SlaTimer], now: datetime) -> list[SlaTimer]:
             for user in at_risk_recipients(ticket, fallback)
         ]
     notifications_create(notes)
+    delay_notices_queue(timers)
     return timers
 
 
@@ -138,12 +155,7 @@ def _breach_batch(timers: list[SlaTimer], now: datetime) -> list[SlaTimer]:
     # Tickets before breach rows: ingestion locks ticket then timer, so waiting for a ticket
     # while holding its timer could deadlock. A busy ticket waits for the next sweep
     # (seconds later, well inside the 90 s promise).
-    tickets = {
-        ticket.pk: ticket
-        for ticket in Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("team__lead")
-        .filter(pk__in={timer.ticket_id for timer in timers})
-    }
+    tickets = _tickets({timer.ticket_id for timer in timers}, lock=True)
     timers = [timer for timer in timers if timer.ticket_id in tickets]
     if not timers:
         return []
