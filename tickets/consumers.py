@@ -9,7 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tickets import selectors
 from tickets.permissions import is_agent
-from tickets.realtime import QUEUE_GROUP, team_group, ticket_group, user_group
+from tickets.realtime import BATCH_GROUP, QUEUE_GROUP, team_group, ticket_group, user_group
 
 
 def _groups_for(user: Any, ticket_id: int | None) -> list[str] | None:
@@ -20,7 +20,7 @@ def _groups_for(user: Any, ticket_id: int | None) -> list[str] | None:
     if ticket_id is not None:
         if not selectors.ticket_visible(user=user, ticket_id=ticket_id):
             return None
-        return [ticket_group(ticket_id)]
+        return [ticket_group(ticket_id), BATCH_GROUP]
     teams = selectors.team_ids_visible_restricted(user=user)
     return [QUEUE_GROUP, *(team_group(team_id) for team_id in teams)]
 
@@ -28,6 +28,8 @@ def _groups_for(user: Any, ticket_id: int | None) -> list[str] | None:
 class TicketUpdatesConsumer(AsyncJsonWebsocketConsumer):
     """`/ws/tickets/` (every ticket this agent may see) or `/ws/tickets/<id>/` (one ticket,
     refused with 4404 when it is missing or in a restricted team they are not in)."""
+
+    ticket_id: int | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -42,6 +44,7 @@ class TicketUpdatesConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4404)
             return
         self.groups_joined = groups
+        self.ticket_id = int(ticket_id) if ticket_id else None
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -52,6 +55,13 @@ class TicketUpdatesConsumer(AsyncJsonWebsocketConsumer):
 
     async def ticket_event(self, event: dict[str, Any]) -> None:
         await self.send_json({k: event[k] for k in ("event", "ticket", "data")})
+
+    async def ticket_batch(self, event: dict[str, Any]) -> None:
+        """A batch of many tickets' events (a sweep's): a ticket page passes on its own
+        ticket's, as the frame a single event would have been; the rest stays here."""
+        data = event["tickets"].get(str(self.ticket_id))
+        if data is not None:
+            await self.send_json({"event": event["event"], "ticket": self.ticket_id, "data": data})
 
 
 class NotificationsConsumer(AsyncJsonWebsocketConsumer):

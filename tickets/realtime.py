@@ -17,6 +17,9 @@ def ticket_group(ticket_id: int) -> str:
 
 
 QUEUE_GROUP = "tickets.all"
+# Batches of many tickets' events (`publish_ticket_batch`): joined by every ticket page's
+# socket, which passes on only its own ticket's part, never the rest.
+BATCH_GROUP = "tickets.batches"
 
 
 def user_group(user_id: int) -> str:
@@ -84,18 +87,20 @@ def publish_after_commit(items: list[tuple[str, dict[str, Any]]]) -> None:
     transaction.on_commit(lambda: _send_many(items))
 
 
-def publish_ticket_events(*, event: str, tickets: dict[int, dict[str, Any]]) -> None:
-    """Many tickets' events at once, after commit: each ticket's watchers get theirs, the
-    queues one summary (`data.tickets`) rather than a flood."""
+def publish_ticket_batch(*, event: str, tickets: dict[int, dict[str, Any]]) -> None:
+    """Many tickets' events at once (a sweep batch), after commit, in a fixed number of
+    sends whatever their number: each queue feed gets one summary (`data.tickets`, the
+    ids it may see) and the ticket pages one `ticket.batch` on `BATCH_GROUP`, from which
+    each page's socket forwards its own ticket's event (`TicketUpdatesConsumer`). A send
+    per ticket cost about a millisecond each, most of a big sweep's time."""
     if not tickets:
         return
-    items: list[tuple[str, dict[str, Any]]] = [
-        (
-            ticket_group(ticket_id),
-            {"type": "ticket.event", "event": event, "ticket": ticket_id, "data": data},
-        )
-        for ticket_id, data in tickets.items()
-    ]
+    # String keys: the layer's msgpack refuses integer map keys on the way back.
+    batch = {
+        "type": "ticket.batch",
+        "event": event,
+        "tickets": {str(ticket_id): data for ticket_id, data in tickets.items()},
+    }
 
     def send() -> None:
         # The summary lists ticket ids: restricted teams' ids go to their team's feed only.
@@ -105,14 +110,10 @@ def publish_ticket_events(*, event: str, tickets: dict[int, dict[str, Any]]) -> 
             team_id = restricted.get(ticket_id)
             queue = team_group(team_id) if team_id is not None else QUEUE_GROUP
             by_queue.setdefault(queue, []).append(ticket_id)
+        items: list[tuple[str, dict[str, Any]]] = [(BATCH_GROUP, batch)]
         for queue, ids in by_queue.items():
-            summary: dict[str, Any] = {
-                "type": "ticket.event",
-                "event": event,
-                "ticket": None,
-                "data": {"tickets": sorted(ids)[:1000]},
-            }
-            items.append((queue, summary))
+            summary = {"type": "ticket.event", "event": event, "ticket": None}
+            items.append((queue, {**summary, "data": {"tickets": sorted(ids)[:1000]}}))
         _send_many(items)
 
     transaction.on_commit(send)
