@@ -16,7 +16,7 @@ from desk.queues import STATUS_LABELS
 from desk.reports_tables import channel_label
 from desk.reports_tables import in_hours as hours
 from reports.csv import Cell, streamed_response
-from reports.figures.base import BusinessSeconds, duration, first_response_calendar
+from reports.figures.base import duration
 from reports.figures.base import tickets_created as created_in
 from reports.filters import org_zone
 from surveys.models import SurveyAnswer
@@ -52,12 +52,9 @@ def _rows(
     csat = SurveyAnswer.objects.filter(ticket_id=OuterRef("pk")).order_by("-answered_at", "-id")
     tickets = (
         created_in(f, viewer=viewer)
-        .annotate(calendar_id=first_response_calendar())
         .annotate(
             first_calendar=duration("first_human_reply_at"),
-            first_business=BusinessSeconds(
-                F("created_at"), F("first_human_reply_at"), F("calendar_id")
-            ),
+            first_business=F("first_response_business_seconds"),
             resolution=duration("solved_at"),
             breached=Exists(
                 SlaTimer.objects.filter(ticket_id=OuterRef("pk"), breached_at__isnull=False)

@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Aggregate, Expression, F, FloatField, Func, OuterRef, Q, QuerySet
-from django.db.models import Subquery as DjangoSubquery
+from django.db.models import Aggregate, Expression, F, FloatField, Func, Q, QuerySet
 
 from reports.filters import ReportFilter
-from tickets.choices import SlaMetric
-from tickets.models import SlaTimer, Ticket
+from tickets.models import Ticket
 from tickets.selectors import ticket_visible_to
 
 if TYPE_CHECKING:
@@ -41,14 +39,6 @@ class Seconds(Func):
     output_field = FloatField()
 
 
-class BusinessSeconds(Func):
-    """Open seconds of a business calendar between two moments (migration 0001's SQL
-    function, checked against `tickets.business_hours.business_time_between`)."""
-
-    function = "reports_business_seconds"
-    output_field = FloatField()
-
-
 def ticket_scope(f: ReportFilter, *, viewer: Viewer, prefix: str = "") -> Q:
     """The filter's channel, team and agent (the assignee) as a condition on tickets, plus
     what the viewer may see; merged-away tickets never count (their conversation goes on
@@ -70,13 +60,6 @@ def tickets_created(f: ReportFilter, *, viewer: Viewer) -> QuerySet[Ticket]:
     return Ticket.objects.filter(
         ticket_scope(f, viewer=viewer), created_at__gte=lower, created_at__lt=upper
     )
-
-
-def first_response_calendar() -> DjangoSubquery:
-    """The business calendar of the policy that timed the ticket's first response (the
-    earliest first-response timer); null when none did or the policy has no calendar."""
-    timers = SlaTimer.objects.filter(ticket_id=OuterRef("pk"), metric=SlaMetric.FIRST_RESPONSE)
-    return DjangoSubquery(timers.order_by("started_at", "id").values("policy__calendar_id")[:1])
 
 
 def duration(end: str, start: str = "created_at") -> Expression:

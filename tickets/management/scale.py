@@ -226,10 +226,13 @@ TICKETS_SQL = """
 INSERT INTO tickets_ticket (id, subject, customer_id, status, priority, channel, assignee_id,
     team_id, tags, unanswered_contacts, repeat_contacts, chase_priority_raised,
     latest_inbound_channel, last_inbound_at, first_ack_at, first_human_reply_at,
-    last_human_reply_at, solved_at, closed_at, created_at, updated_at)
+    first_response_business_seconds, last_human_reply_at, solved_at, closed_at, created_at,
+    updated_at)
 SELECT id, subject, cid, status, priority, channel, assignee, team, tags, 0, 0, false,
     channel, created, created + interval '1 minute',
     CASE WHEN status IN ('new', 'open') THEN NULL ELSE created + replied END,
+    -- The seed's policies have no calendar: business time is calendar time.
+    CASE WHEN status IN ('new', 'open') THEN NULL ELSE extract(epoch FROM replied)::int END,
     CASE WHEN status IN ('new', 'open') THEN NULL ELSE coalesce(solved, created + replied) END,
     solved, CASE WHEN status = 'closed' THEN solved + interval '4 days' END,
     created, coalesce(solved, created + interval '1 minute')

@@ -15,7 +15,7 @@ from tickets.models import Direction, EventKind, Message, Status, Ticket
 from tickets.services.chasing import chasing_priority_raise, chasing_recount
 from tickets.services.errors import TicketError
 from tickets.services.events import event_record
-from tickets.services.sla import sla_on_merge
+from tickets.services.sla import first_response_business_seconds, sla_on_merge
 from tickets.services.tickets import ticket_check_writable
 
 if TYPE_CHECKING:
@@ -66,6 +66,11 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User) -> Ticket:
         actor=by,
         source=source.pk,
     )
+    if "first_human_reply_at" in fields:
+        # The source's earlier reply is now the target's first: its business time is counted
+        # from the target's creation, on the target's first-response calendar.
+        target.first_response_business_seconds = first_response_business_seconds(target)
+        fields.add("first_response_business_seconds")
     fields |= _chasing_recount_after_merge(target, source)
     target.save(update_fields=sorted(fields))
     return target

@@ -26,7 +26,7 @@ from tickets.selectors import WINDOW_CHANNELS, messaging_window
 from tickets.services.errors import TicketError
 from tickets.services.ingest import InboundAttachment, attachment_store
 from tickets.services.outbox import outbound_queue
-from tickets.services.sla import sla_on_human_reply
+from tickets.services.sla import first_response_business_seconds, sla_on_human_reply
 from tickets.services.tickets import ticket_check_not_merged, ticket_check_writable
 from tickets.text import attachment_display_name
 
@@ -133,7 +133,8 @@ def ticket_on_public_reply(*, ticket: Ticket, message: Message) -> None:
     if message.is_human_public_reply:
         if ticket.first_human_reply_at is None:
             ticket.first_human_reply_at = now
-            fields.add("first_human_reply_at")
+            ticket.first_response_business_seconds = first_response_business_seconds(ticket)
+            fields |= {"first_human_reply_at", "first_response_business_seconds"}
         ticket.last_human_reply_at = now
         ticket.unanswered_contacts = 0
         sla_on_human_reply(ticket=ticket, message=message)

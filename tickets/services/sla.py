@@ -56,6 +56,24 @@ def policy_schedule(policy: SlaPolicy) -> Schedule:
     )
 
 
+def first_response_business_seconds(ticket: Ticket) -> int | None:
+    """Open seconds from the ticket's creation to its first human reply, on the calendar of
+    the policy that timed its first response (the earliest first-response timer; around the
+    clock when none did or the policy has no calendar). None while nobody has replied."""
+    if ticket.first_human_reply_at is None:
+        return None
+    timer = (
+        SlaTimer.objects.filter(ticket_id=ticket.pk, metric=SlaMetric.FIRST_RESPONSE)
+        .select_related("policy__calendar")
+        .prefetch_related("policy__calendar__holidays")
+        .order_by("started_at", "id")
+        .first()
+    )
+    schedule = policy_schedule(timer.policy) if timer is not None else Schedule()
+    open_time = business_time_between(schedule, ticket.created_at, ticket.first_human_reply_at)
+    return round(open_time.total_seconds())
+
+
 def timer_times(policy: SlaPolicy, start: datetime, minutes: int) -> tuple[datetime, datetime]:
     schedule = policy_schedule(policy)
     due = add_business_time(schedule, start, timedelta(minutes=minutes))
