@@ -67,7 +67,7 @@ class InboundReceiptAdmin(RoleAdminMixin, admin.ModelAdmin[InboundReceipt]):
 
 @admin.register(ChatWidget)
 class ChatWidgetAdmin(RoleAdminMixin, admin.ModelAdmin[ChatWidget]):
-    list_display = ["name", "key", "team", "prechat_form", "active"]
+    list_display = ["name", "key", "team", "prechat_form", "auto_acknowledge", "active"]
     list_filter = ["active", "team"]
     search_fields = ["name", "key"]
 
@@ -95,7 +95,15 @@ class SocialAccountForm(forms.ModelForm[SocialAccount]):
 
     class Meta:
         model = SocialAccount
-        fields = ["platform", "external_id", "name", "access_token", "team", "active"]
+        fields = [
+            "platform",
+            "external_id",
+            "name",
+            "access_token",
+            "team",
+            "auto_acknowledge",
+            "active",
+        ]
 
     def clean_access_token(self) -> str:
         token = self.cleaned_data.get("access_token") or ""
@@ -111,7 +119,7 @@ class SocialAccountAdmin(RoleAdminMixin, admin.ModelAdmin[SocialAccount]):
     form = SocialAccountForm
     # A read-only page would print the access token: agents do not get this page.
     agents_may_view = False
-    list_display = ["name", "platform", "external_id", "team", "active"]
+    list_display = ["name", "platform", "external_id", "team", "auto_acknowledge", "active"]
     list_filter = ["platform", "active"]
     search_fields = ["name", "external_id"]
 
@@ -137,3 +145,7 @@ class PhoneNumberAdmin(RoleAdminMixin, admin.ModelAdmin[PhoneNumber]):
     list_display = ["number", "label", "team", "active"]
     list_filter = ["active", "team"]
     search_fields = ["number", "label"]
+
+
+# The automatic texts' page (a tickets model, edited beside the mailboxes it names).
+from channels_inbox import admin_promise as admin_promise  # noqa: E402

@@ -8,10 +8,12 @@ refused with close code 4403 (an unknown or inactive widget: 4404). Frames are J
 with a `type`.
 
 Visitor → server:
-- `{"type": "hello", "token": "…"?, "name": "…"?, "email": "…"?, "language": "nl"?}` — first
-  frame. With the `token` of an earlier session it resumes that conversation; without (or
-  with an unknown one) it starts a new one. Name and email are the optional pre-chat form;
-  an email joins the visitor to the existing customer with that address.
+- `{"type": "hello", "token": "…"?, "name": "…"?, "email": "…"?, "language": "nl"?,
+  "time_zone": "Europe/Warsaw"?}` — first frame (the time zone: the browser's, so a promise
+  reads in the visitor's own time). With the `token` of an earlier session it resumes that
+  conversation; without (or with an unknown one) it starts a new one. Name and email are
+  the optional pre-chat form; an email joins the visitor to the existing customer with that
+  address.
 - `{"type": "message", "id": "<client message id>", "text": "…"}` — `id` is made by the
   widget (1-64 of A-Z a-z 0-9 - _) and kept until acknowledged: sending it again after a
   reconnect stores nothing new and is acknowledged with the same server id.
@@ -194,6 +196,7 @@ class ChatVisitorConsumer(_JsonConsumer):
                 name=str(content.get("name") or ""),
                 email=str(content.get("email") or ""),
                 language=str(content.get("language") or ""),
+                time_zone=str(content.get("time_zone") or ""),
             )
         except chat_services.ChatError as exc:
             await self.error(exc.code, str(exc))

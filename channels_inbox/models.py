@@ -74,11 +74,10 @@ class Mailbox(models.Model):
         default=False,
         help_text="Send an automatic 'we got your message' to new tickets (does not meet the SLA)",
     )
-    acknowledgement_text = models.TextField(
-        blank=True,
-        default="Thank you for your message. We have received it as ticket #{number} "
-        "and will answer as soon as we can.\n\nThis is an automatic message.",
-    )
+    # Blank: the promise acknowledgement in the customer's language (`tickets.promise`), or
+    # the manager's wording per language under "Automatic texts". Text here is an older,
+    # single-language wording, sent as written.
+    acknowledgement_text = models.TextField(blank=True, default="")
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -129,6 +128,11 @@ class ChatWidget(models.Model):
         "tickets.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="widgets"
     )
     prechat_form = models.BooleanField(default=True, help_text="Ask name and email first")
+    auto_acknowledge = models.BooleanField(
+        default=False,
+        help_text="When no agent is online, answer a new conversation at once with an automatic "
+        "message that names when a person will answer (does not meet the SLA)",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -156,6 +160,8 @@ class ChatConversation(models.Model):
     visitor_name = models.CharField(max_length=200, blank=True)
     visitor_email = models.EmailField(blank=True)
     language = models.CharField(max_length=8, blank=True)
+    # The visitor's browser time zone (IANA name), so a promise reads in their own time.
+    time_zone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
@@ -189,6 +195,11 @@ class SocialAccount(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="social_accounts",
+    )
+    auto_acknowledge = models.BooleanField(
+        default=False,
+        help_text="Answer a new conversation at once with an automatic message that names "
+        "when a person will answer (inside the messaging window; does not meet the SLA)",
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from anymail import urls as anymail_urls
 from anymail.exceptions import AnymailError, AnymailWebhookValidationFailure
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -21,9 +25,13 @@ from django.urls import URLPattern
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from channels_inbox import selectors, services
+from tickets.choices import Channel
+from tickets.promise import promise_format, promise_if_contacted_now, zone_named
+from tickets.response_times import typical_amount, typical_first_response_cached
 
 logger = logging.getLogger(__name__)
 
@@ -106,16 +114,69 @@ def inbound_urlpatterns() -> list[URLPattern]:
 # --- Live chat -----------------------------------------------------------------------------
 
 
-def chat_texts() -> dict[str, str]:
-    """Every text the widget shows, in the active language (Django i18n, locale/*)."""
+def _online_text() -> str:
+    """ "We are online and usually answer within …": the typical first reply on chat over
+    the last 30 days, the figure the portal shows (cached ten minutes)."""
+    figure = typical_first_response_cached().get(Channel.CHAT)
+    if figure is None or not figure.answered or figure.median_seconds is None:
+        return _("We are online.")
+    n, unit = typical_amount(figure.median_seconds)
+    if unit == "minutes":
+        text = ngettext(
+            "We are online and usually answer within %(n)s minute.",
+            "We are online and usually answer within %(n)s minutes.",
+            n,
+        )
+    elif unit == "hours":
+        text = ngettext(
+            "We are online and usually answer within %(n)s hour.",
+            "We are online and usually answer within %(n)s hours.",
+            n,
+        )
+    else:
+        text = ngettext(
+            "We are online and usually answer within %(n)s day.",
+            "We are online and usually answer within %(n)s days.",
+            n,
+        )
+    return text % {"n": n}
+
+
+def _chat_promise_now() -> datetime | None:
+    """When a person would answer a chat message sent now: the same for every visitor in a
+    minute (the text shows minutes), so kept in the cache for one, and a page view with the
+    widget costs no policy query."""
+    minute = int(time.time() // 60)
+    key = f"chat:promise-now:{minute}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    due = promise_if_contacted_now(channel=Channel.CHAT)
+    cache.set(key, due or "", 90)
+    return due
+
+
+def _offline_text(zone: ZoneInfo | None) -> str:
+    """What a visitor reads when no agent is online: when a person would answer a message
+    sent now, by the chat policy's clock (never "as soon as we can")."""
+    due = _chat_promise_now()
+    if due is None:
+        return _("No one is online right now. Leave a message and a person will answer it here.")
+    when = promise_format(due, language=translation.get_language(), zone=zone)
+    return _(
+        "No one is online right now. Leave a message and a person will answer by %(time)s."
+    ) % {"time": when}
+
+
+def chat_texts(zone: ZoneInfo | None = None) -> dict[str, str]:
+    """Every text the widget shows, in the active language (Django i18n, locale/*); the
+    offline promise in the visitor's time zone when the widget told us it."""
     return {
         "title": _("Chat with us"),
         "open": _("Chat"),
         "close": _("Close chat"),
-        "online": _("We are online and usually answer within minutes."),
-        "offline": _(
-            "No one is online right now. Leave a message and we will answer as soon as we can."
-        ),
+        "online": _online_text(),
+        "offline": _offline_text(zone),
         "offline_email": _("Leave your email and we will answer you there too."),
         "name": _("Your name"),
         "email": _("Your email (optional)"),
@@ -152,7 +213,7 @@ def chat_config(request: HttpRequest, key: str) -> HttpResponse:
         return JsonResponse({"detail": "this website may not use the widget"}, status=403)
     language = _visitor_language(request)
     with translation.override(language):
-        texts = chat_texts()
+        texts = chat_texts(zone_named(request.GET.get("tz", "")[:64]))
     response = JsonResponse(
         {
             "widget": widget.key,

@@ -10,3 +10,11 @@ class DeskConfig(AppConfig):
 
     name = "desk"
     verbose_name = "Agent workspace"
+
+    def ready(self) -> None:
+        # The SLA's delay notice must not interrupt an agent who is writing the answer:
+        # tickets asks through this check (it may not import the desk).
+        from desk.presence import someone_replying
+        from tickets.services.delay_notice import replying_check_register
+
+        replying_check_register(someone_replying)

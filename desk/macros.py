@@ -14,16 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from desk.models import Macro
 from tickets.choices import Status
+from tickets.promise import PROMISE_FORMAT, promise_format
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -39,9 +39,8 @@ PLACEHOLDERS: dict[str, _StrPromise] = {
 }
 # `{name}` or `{name|fallback}`; a fallback holds no braces, bars or line breaks.
 _TOKEN = re.compile(r"\{([a-z_]+)(?:\|([^{}|\n]*))?\}")
-# How `{answer_by}` reads: "Tuesday 4 August, 09:00" / "dinsdag 4 augustus, 09:00" /
-# "wtorek 4 sierpnia, 09:00" (E: the month as it reads after a day, for Polish).
-ANSWER_BY_FORMAT = "l j E, H:i"
+# How `{answer_by}` reads: the one promise format (`tickets.promise`).
+ANSWER_BY_FORMAT = PROMISE_FORMAT
 # Statuses a macro may set when its reply is sent.
 MACRO_STATUSES = (Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED)
 
@@ -67,9 +66,7 @@ def answer_by_text(*, ticket: Ticket, now: datetime | None = None) -> str:
     if ticket.sla_due_at is None or ticket.sla_due_at <= (now or timezone.now()):
         return ""
     language = ticket.customer.language or settings.LANGUAGE_CODE
-    when = timezone.localtime(ticket.sla_due_at, ZoneInfo(settings.TIME_ZONE))
-    with translation.override(language):
-        return formats.date_format(when, ANSWER_BY_FORMAT)
+    return promise_format(ticket.sla_due_at, language=language)
 
 
 def placeholder_values(*, ticket: Ticket, agent: User) -> dict[str, str]:

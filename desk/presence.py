@@ -174,6 +174,11 @@ def presence_for(
     return found
 
 
+def someone_replying(ticket_id: int) -> bool:
+    """Whether an agent is writing a reply on the ticket right now (one Redis read)."""
+    return any(visitor.replying for visitor in presence_for([ticket_id]).get(ticket_id, []))
+
+
 @dataclass(frozen=True)
 class Line:
     """One sentence to show: "Anna and Sam are viewing"."""

@@ -8,7 +8,6 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from django import forms
@@ -19,7 +18,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext
@@ -30,7 +29,15 @@ from customers.models import Customer
 from customers.normalise import InvalidIdentity, normalise_email
 from portal.selectors import PROMISE_STATUSES
 from portal.signin import _hit, account_for
-from tickets.models import Channel, Ticket
+from tickets.models import AutomaticPurpose, Channel, Ticket
+from tickets.promise import (
+    customer_time_zone,
+    manager_wording,
+    placeholders_fill,
+    promise_due,
+    promise_format,
+    promise_values,
+)
 from tickets.services import InboundAttachment, InboundMessage, IngestResult, message_ingest
 from tickets.services.replies import MESSAGE_FILES_MAX
 
@@ -186,12 +193,31 @@ def request_submit(
     return message_ingest(data=data)
 
 
-def promise_of(ticket: Ticket) -> datetime | None:
-    """When a person will answer, from the live SLA due time, in local time; None when we
-    do not owe an answer or no policy times this channel."""
-    if ticket.status not in PROMISE_STATUSES or ticket.sla_due_at is None:
-        return None
-    return timezone.localtime(ticket.sla_due_at)
+def promise_of(ticket: Ticket, *, language: str | None = None) -> str:
+    """When a person will answer, from the running response clock, as every automatic
+    message says it (`tickets.promise`): in `language` (the active one by default) and the
+    customer's time zone when their phone number tells it. "" when we do not owe an answer
+    or no policy times this channel."""
+    if ticket.status not in PROMISE_STATUSES:
+        return ""
+    due = promise_due(ticket)
+    if due is None:
+        return ""
+    zone = customer_time_zone(ticket)
+    return promise_format(due, language=language or translation.get_language(), zone=zone)
+
+
+def _manager_text(ticket: Ticket, url: str) -> str:
+    """The managers' own confirmation wording for the web form in the customer's language
+    ("" when they wrote none), with the sign-in link as the portal link."""
+    values = promise_values(ticket, link=url)
+    text = manager_wording(
+        purpose=AutomaticPurpose.ACKNOWLEDGEMENT, channel=Channel.WEB, language=values.language
+    )
+    if not text:
+        return ""
+    filled = placeholders_fill(text, values.values)
+    return filled if url in filled else f"{filled}\n\n{url}"
 
 
 def confirmation_send(*, request: HttpRequest, ticket: Ticket, email: str) -> None:
@@ -210,6 +236,7 @@ def confirmation_send(*, request: HttpRequest, ticket: Ticket, email: str) -> No
             "customer": customer,
             "ticket": ticket,
             "due": promise_of(ticket),
+            "text": _manager_text(ticket, url),
             "url": url,
             "minutes": settings.SESAME_MAX_AGE // 60,
         }
@@ -237,7 +264,8 @@ def sent_request(token: str) -> Sent | None:
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
     ticket = (
-        Ticket.objects.only("id", "status", "sla_due_at", "customer_id")
+        Ticket.objects.select_related("customer")
+        .only("id", "status", "sla_due_at", "customer_id", "customer__id")
         .filter(pk=ticket_id)
         .first()
     )

@@ -24,7 +24,7 @@ from django.utils.translation import gettext, gettext_noop
 from phonenumbers import timezone as phone_zones
 
 from customers.choices import PHONE_KINDS
-from tickets.choices import Channel, SlaMetric, TimerState
+from tickets.choices import Channel, Priority, SlaMetric, TimerState
 from tickets.models import AutomaticPurpose, AutomaticText, SlaTimer, Ticket
 
 # How a promise reads everywhere: "Tuesday 1 December, 09:00" / "dinsdag 1 december, 09:00"
@@ -93,19 +93,32 @@ def language_of(code: str | None) -> str:
     return code if code in LANGUAGES else settings.LANGUAGE_CODE[:2]
 
 
-def wording(*, purpose: str, channel: str, language: str, mailbox: str = "") -> str:
-    """The manager's text for this purpose, channel and language (the mailbox's own first,
-    then the channel's), else the built-in one translated. Two rows at most are read."""
+def manager_wording(*, purpose: str, channel: str, language: str) -> str:
+    """The managers' text for a channel (no mailbox) in `language`, "" when they wrote none."""
+    row = AutomaticText.objects.filter(purpose=purpose, channel=channel, mailbox="").first()
+    return row.text_for(language) if row is not None and row.text_for(language).strip() else ""
+
+
+def wording(
+    *, purpose: str, channel: str, language: str, mailbox: str = "", older: str = ""
+) -> str:
+    """The manager's text for this purpose, channel and language: the mailbox's own, then
+    `older` (a mailbox's single-language wording from before), then the channel's; else the
+    built-in one translated. Two rows at most are read."""
     rows = {
         row.mailbox: row
         for row in AutomaticText.objects.filter(
             purpose=purpose, channel=channel, mailbox__in={mailbox.lower(), ""}
         )
     }
-    for key in (mailbox.lower(), ""):
-        row = rows.get(key)
-        if row is not None and row.text_for(language).strip():
-            return row.text_for(language)
+    mailbox_row = rows.get(mailbox.lower()) if mailbox else None
+    if mailbox_row is not None and mailbox_row.text_for(language).strip():
+        return mailbox_row.text_for(language)
+    if older.strip():
+        return older
+    row = rows.get("")
+    if row is not None and row.text_for(language).strip():
+        return row.text_for(language)
     with translation.override(language):
         return gettext(default_wording(purpose, channel))
 
@@ -125,6 +138,20 @@ def promise_due(ticket: Ticket, *, now: datetime | None = None) -> datetime | No
         .first()
     )
     return due if due is not None and due > (now or timezone.now()) else None
+
+
+def promise_if_contacted_now(*, channel: str, now: datetime | None = None) -> datetime | None:
+    """When a person would answer a normal-priority contact on `channel` made now, by the
+    policy that would time it (for a page shown before anything is sent, like the chat
+    widget's offline line). None when no policy covers the channel."""
+    # Here, not at the top: the services (the delay notice) import this module.
+    from tickets.services.sla import policy_for, timer_times
+
+    policy = policy_for(channel=channel, priority=Priority.NORMAL)
+    if policy is None:
+        return None
+    due, _at_risk = timer_times(policy, now or timezone.now(), policy.first_response_minutes)
+    return due
 
 
 def customer_time_zone(ticket: Ticket) -> ZoneInfo | None:
@@ -245,9 +272,65 @@ def promise_text(
     text: str | None = None,
 ) -> str:
     """The automatic message for this ticket, filled in, in the customer's language.
-    `text` replaces the looked-up wording (a mailbox's older single-language text)."""
+    `text` is a mailbox's older single-language wording (see `wording`)."""
     values = promise_values(ticket, zone=zone, link=link)
-    chosen = text or wording(
-        purpose=purpose, channel=channel, language=values.language, mailbox=mailbox
+    chosen = wording(
+        purpose=purpose,
+        channel=channel,
+        language=values.language,
+        mailbox=mailbox,
+        older=text or "",
     )
     return placeholders_fill(chosen, values.values)
+
+
+# --- The managers' preview -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    language: str
+    text: str
+    custom: bool  # False: the built-in wording (the manager left this language blank)
+
+
+def preview_example(channel: str) -> Ticket | None:
+    """A real example to preview a text with: the newest ticket on the channel whose
+    response clock runs (so the promise is a real one), else the newest on the channel."""
+    tickets = Ticket.objects.filter(channel=channel, merged_into__isnull=True).select_related(
+        "customer"
+    )
+    running = tickets.filter(
+        sla_timers__metric__in=RESPONSE_METRICS, sla_timers__state=TimerState.RUNNING
+    )
+    return running.order_by("-created_at").first() or tickets.order_by("-created_at").first()
+
+
+def promise_preview(
+    *, purpose: str, channel: str, texts: Mapping[str, str], ticket: Ticket | None
+) -> list[Preview]:
+    """Each language's text filled in for `ticket` as its customer would read it in that
+    language; without a ticket, with a made-up customer and the promise a contact on the
+    channel made now would get."""
+    zone = customer_time_zone(ticket) if ticket is not None else None
+    due = promise_due(ticket) if ticket is not None else promise_if_contacted_now(channel=channel)
+    base = {
+        "first_name": first_name(ticket.customer.name) if ticket else "Lotte",
+        "ticket_number": str(ticket.number) if ticket else "1234",
+        "portal_link": portal_link(ticket) if ticket else f"{settings.SITE_URL}/support/",
+    }
+    previews = []
+    for language in LANGUAGES:
+        own = texts.get(language, "").strip()
+        if own:
+            chosen = texts[language]
+        else:
+            with translation.override(language):
+                chosen = gettext(default_wording(purpose, channel))
+        values = {
+            **base,
+            "number": base["ticket_number"],
+            "answer_by": promise_format(due, language=language, zone=zone) if due else "",
+        }
+        previews.append(Preview(language, placeholders_fill(chosen, values), bool(own)))
+    return previews

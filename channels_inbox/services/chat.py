@@ -33,7 +33,9 @@ from helpdesk.errors import DomainError
 from tickets import realtime
 from tickets.answers import Answer, answer_handle
 from tickets.models import Team
+from tickets.promise import zone_named
 from tickets.services import InboundMessage, customer_merge_with_timeline, message_ingest
+from tickets.services.promise_messages import promise_acknowledge
 from tickets.text import text_clean
 
 logger = logging.getLogger(__name__)
@@ -128,7 +130,13 @@ def _join_email_customer(conversation: ChatConversation, *, email: str, name: st
 
 @transaction.atomic
 def chat_session_open(
-    *, widget: ChatWidget, token: str = "", name: str = "", email: str = "", language: str = ""
+    *,
+    widget: ChatWidget,
+    token: str = "",
+    name: str = "",
+    email: str = "",
+    language: str = "",
+    time_zone: str = "",
 ) -> ChatSession:
     """Resume the conversation of `token` in this widget, or start a new one (a new token).
 
@@ -154,6 +162,9 @@ def chat_session_open(
     if language := _language(language):
         conversation.language = language
         fields.append("language")
+    if (zone := zone_named(time_zone.strip()[:64])) and zone.key != conversation.time_zone:
+        conversation.time_zone = zone.key
+        fields.append("time_zone")
     if name and not conversation.visitor_name:
         conversation.visitor_name = name
         fields.append("visitor_name")
@@ -253,6 +264,12 @@ def _visitor_message_store(*, conversation_id: int, client_id: str, text: str) -
     if conversation.ticket_id != result.ticket.pk:
         conversation.ticket = result.ticket
         conversation.save(update_fields=["ticket"])
+    widget = conversation.widget
+    if result.created_ticket and widget.auto_acknowledge and not selectors.chat_agents_online():
+        # Nobody to answer now: say when a person will, in the visitor's own time.
+        promise_acknowledge(
+            ticket=result.ticket, channel="chat", zone=zone_named(conversation.time_zone)
+        )
     data = {
         "ticket": result.ticket.pk,
         "conversation": conversation.pk,
@@ -370,11 +387,12 @@ def chat_visitor_gone(*, conversation_id: int, channel_name: str) -> None:
 
 @transaction.atomic
 def chat_widget_ensure(*, key: str, name: str, origins: list[str]) -> tuple[ChatWidget, bool]:
-    """The widget with `key`, created if missing; `origins` are added to its allow-list
-    (never removed: an admin's edits stay). Returns (widget, created). For the demo seed."""
+    """The widget with `key`, created if missing (answering with the promise when nobody is
+    online); `origins` are added to its allow-list (never removed: an admin's edits stay).
+    Returns (widget, created). For the demo seed."""
     team = Team.objects.order_by("pk").first()
     widget, created = ChatWidget.objects.select_for_update().get_or_create(
-        key=key, defaults={"name": name, "team": team}
+        key=key, defaults={"name": name, "team": team, "auto_acknowledge": True}
     )
     merged = list(
         dict.fromkeys([*widget.allowed_origins, *map(selectors.origin_normalise, origins)])

@@ -20,7 +20,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext, gettext_noop, override
 from imap_tools import errors as imap_errors
 
 from channels_inbox import imap
@@ -49,8 +48,8 @@ from tickets.services import (
     message_delivery_update,
     message_ingest,
     message_mark_bounced,
-    reply_create,
 )
+from tickets.services.promise_messages import promise_acknowledge
 
 logger = logging.getLogger(__name__)
 
@@ -162,25 +161,18 @@ def email_ingest(*, raw: bytes, provider: str) -> Outcome:
     return Outcome(ReceiptState.DONE, note, result.message.pk)
 
 
-# `Mailbox.acknowledgement_text`'s default, marked for translation (locale/): a mailbox that
-# keeps it (or leaves it blank) acknowledges in the customer's language; one whose admin
-# wrote their own wording sends that as written. A test keeps the two strings equal.
-DEFAULT_ACKNOWLEDGEMENT = gettext_noop(
-    "Thank you for your message. We have received it as ticket #{number} "
-    "and will answer as soon as we can.\n\nThis is an automatic message."
-)
-
-
 def _acknowledge(mailbox: Mailbox, ticket: Ticket) -> None:
-    """The mailbox's automatic 'we got your message': marked automatic, so it neither meets
-    a response promise nor stops chasing. Written in the customer's language (recorded by
-    `message_ingest` from this very mail), English when unknown."""
-    wording = mailbox.acknowledgement_text
-    if wording.strip() in ("", DEFAULT_ACKNOWLEDGEMENT):
-        with override(ticket.customer.language or settings.LANGUAGE_CODE):
-            wording = gettext(DEFAULT_ACKNOWLEDGEMENT)
-    text = wording.replace("{number}", str(ticket.pk))
-    reply_create(ticket=ticket, author=None, body_text=text, is_automatic=True)
+    """The mailbox's automatic "we got your message", with the live promise (when a person
+    will answer), the request's number and its portal link, in the customer's language
+    (recorded by `message_ingest` from this very mail). Automatic, so it neither meets a
+    response promise nor stops chasing. A mailbox's own single-language wording, if it has
+    one, is sent as written, its placeholders filled."""
+    promise_acknowledge(
+        ticket=ticket,
+        channel="email",
+        mailbox=mailbox.address,
+        text=mailbox.acknowledgement_text.strip(),
+    )
 
 
 def _ingest_raw(receipt: InboundReceipt, raw: bytes | None) -> Outcome:

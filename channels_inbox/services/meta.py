@@ -24,7 +24,7 @@ from customers.normalise import InvalidIdentity
 from helpdesk.errors import DomainError
 from helpdesk.parsers import json_loads_bounded
 from tickets.answers import Answer, answer_handle
-from tickets.models import Message
+from tickets.models import Message, Ticket
 from tickets.services import (
     InboundAttachment,
     InboundMessage,
@@ -34,6 +34,8 @@ from tickets.services import (
     message_delivery_update,
     message_ingest,
 )
+from tickets.services.errors import TicketError
+from tickets.services.promise_messages import promise_acknowledge
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +151,8 @@ def _ingest(event: adapter.MetaInbound, account: SocialAccount) -> Outcome:
         return Outcome(ReceiptState.FAILED, note)
     except IngestSkipped as exc:
         return Outcome(ReceiptState.IGNORED, str(exc))
+    if result.created_ticket and account.auto_acknowledge:
+        _acknowledge(result.ticket, data.channel)
     if not result.duplicate and meta_media.media_items(data.meta):
         from channels_inbox.tasks import fetch_media
 
@@ -156,6 +160,15 @@ def _ingest(event: adapter.MetaInbound, account: SocialAccount) -> Outcome:
         transaction.on_commit(lambda: fetch_media.delay(message_id))
     note = f"duplicate of message {result.message.pk}" if result.duplicate else ""
     return Outcome(ReceiptState.DONE, note, result.message.pk)
+
+
+def _acknowledge(ticket: Ticket, channel: str) -> None:
+    """The account's first automatic reply with the promise (the customer has just written,
+    so the window is open). A refusal is logged: the customer's message is stored anyway."""
+    try:
+        promise_acknowledge(ticket=ticket, channel=channel)
+    except TicketError as exc:
+        logger.warning("ticket %s: no automatic %s reply: %s", ticket.pk, channel, exc)
 
 
 def _media_item_store(

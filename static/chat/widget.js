@@ -31,6 +31,13 @@
   var storageKey = "helpdesk-chat:" + server + ":" + widgetKey;
   var pageLang = new URLSearchParams(window.location.search).get("lang");
   var language = script.getAttribute("data-lang") || pageLang || navigator.language || "en";
+  // The visitor's own time zone, so "a person will answer by …" reads in their time.
+  var timeZone = "";
+  try {
+    timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (error) {
+    timeZone = "";
+  }
 
   var RECONNECT_MAX_MS = 15000;
   var TYPING_IDLE_MS = 2500;
@@ -338,6 +345,7 @@
         name: state.name,
         email: state.email,
         language: config.language,
+        time_zone: timeZone,
       });
       pingTimer = window.setInterval(function () {
         send({ type: "ping" });
@@ -519,7 +527,7 @@
 
   function load() {
     var url = server + "/chat/" + encodeURIComponent(widgetKey) + "/config?lang=" +
-      encodeURIComponent(language);
+      encodeURIComponent(language) + "&tz=" + encodeURIComponent(timeZone);
     window
       .fetch(url, { credentials: "omit" })
       .then(function (response) {

@@ -7,23 +7,28 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from asgiref.sync import sync_to_async
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
 from channels_inbox.models import ChatWidget, Mailbox, SocialAccount
-from channels_inbox.services.email import DEFAULT_ACKNOWLEDGEMENT
 from customers.models import Customer, Identity
 from tests.channels_inbox.meta_helpers import APP_SECRET, GRAPH, WA_NUMBER_ID, sign
 from tests.channels_inbox.test_chat_ws import SHOP, say, start, visitor
 from tickets.models import Direction, Message, Ticket
+from tickets.promise import promise_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The Postmark sample's Date is Fri, 20 Nov 2026 10:12:41 +0100; it arrives minutes later.
+SAMPLE_RECEIVED = datetime(2026, 11, 20, 10, 20, tzinfo=ZoneInfo("Europe/Amsterdam"))
 SECRET = "anymail:hook-secret-9"
 AUTH = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(SECRET.encode()).decode()}
 
@@ -73,7 +78,11 @@ def postmark_payload(
 @pytest.fixture
 def mail_in(django_capture_on_commit_callbacks):
     def post(body: bytes) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
+        # Minutes after the sample's Date, so the promise (48 h from it) is still ahead.
+        with (
+            time_machine.travel(SAMPLE_RECEIVED, tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             response = Client().post(
                 "/anymail/postmark/inbound/", body, content_type="application/json", **AUTH
             )
@@ -83,7 +92,11 @@ def mail_in(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def acknowledging_mailbox() -> Mailbox:
+def acknowledging_mailbox(db) -> Mailbox:
+    from tickets.services import sla_policies_default
+
+    # The promise comes from the default policies (a transactional test may have emptied them).
+    sla_policies_default()
     # The fixture's To: is support@helpdesk.example. The default text: translated.
     return Mailbox.objects.create(
         name="Support", address="support@helpdesk.example", auto_acknowledge=True
@@ -109,11 +122,13 @@ def test_dutch_mail_makes_the_customer_dutch_and_the_acknowledgement_is_dutch(
 
     ticket = Ticket.objects.get()
     ack = Message.objects.get(direction=Direction.OUTBOUND, is_automatic=True)
-    expected = (
-        f"Bedankt voor uw bericht. We hebben het ontvangen als ticket #{ticket.pk} en "
-        "antwoorden zo snel als we kunnen.\n\nDit is een automatisch bericht."
-    )
+    # The promise acknowledgement in her language (issue 16), the date in Dutch words.
+    with time_machine.travel(SAMPLE_RECEIVED, tick=False):
+        expected = promise_text(ticket, purpose="acknowledgement", channel="email")
     assert ack.body_text == expected
+    assert f"#{ticket.pk}" in expected
+    # 48 h from the mail's Date (Friday 20 November 10:12), in Dutch words.
+    assert "zondag 22 november, 10:12" in expected
     [sent] = mail.outbox
     assert sent.to == ["sanne@example.nl"]
     assert sent.body == expected
@@ -134,9 +149,9 @@ def test_polish_mail_gets_a_polish_acknowledgement_and_english_stays_english(
         .order_by("pk")
         .values_list("body_text", flat=True)
     )
-    assert polish_ack.startswith("Dziękujemy za wiadomość.")
-    assert "To jest wiadomość automatyczna." in polish_ack
+    assert "Niedziela 22 listopada, 10:12" in polish_ack  # Django's Polish day name
     assert english_ack.startswith("Thank you for your message.")
+    assert "A person will answer by" in english_ack
 
 
 @pytest.mark.django_db
@@ -148,9 +163,9 @@ def test_a_mailbox_with_its_own_wording_sends_it_as_written(mail_in, acknowledgi
     assert ack.body_text == f"Bedankt! Je vraag heeft nummer #{ack.ticket_id}."
 
 
-def test_the_translated_default_is_the_mailbox_fields_default() -> None:
-    """The msgid in locale/ must stay the model's default, or mailboxes stop translating."""
-    assert Mailbox._meta.get_field("acknowledgement_text").default == DEFAULT_ACKNOWLEDGEMENT
+def test_a_new_mailbox_has_no_wording_of_its_own() -> None:
+    """Blank: the promise acknowledgement in the customer's language (`tickets.promise`)."""
+    assert Mailbox._meta.get_field("acknowledgement_text").default == ""
 
 
 @pytest.mark.django_db

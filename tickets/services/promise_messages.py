@@ -39,7 +39,7 @@ def promise_acknowledge(
         channel=channel,
         mailbox=mailbox,
         zone=zone,
-        text=text or None,
+        text=text,
     )
     return reply_create(
         ticket=ticket, author=None, body_text=body, channel=channel, is_automatic=True
