@@ -15,49 +15,15 @@ its table goes into the closing note and docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import os
-import time
 from dataclasses import dataclass
 from typing import Any
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_desk1m")
-os.environ.setdefault("HELPDESK_DEV", "1")
-os.environ.setdefault("DATABASE_POOL", "0")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+from bench import harness
+from bench.harness import say as _say
 
-# The plain views' SQL, by scenario name (filled on the warm-up request).
-PLAIN_SQL: dict[str, list[tuple[str, Any]]] = {}
+harness.env_defaults()
+
 BENCH_AGENTS = 20
-
-
-def plain_view(request: Any, name: str) -> Any:
-    """The baseline: the same statements the page ran, rows returned as JSON."""
-    from django.db import connection
-    from django.http import JsonResponse
-
-    rows: list[Any] = []
-    with connection.cursor() as cursor:
-        for sql, params in PLAIN_SQL[name]:
-            cursor.execute(sql, params)
-            if cursor.description:
-                rows.append([list(map(str, row)) for row in cursor.fetchall()])
-    return JsonResponse({"rows": rows})
-
-
-def _urls() -> list[Any]:
-    from django.urls import path
-
-    from helpdesk.urls import urlpatterns
-
-    return [path("bench/plain/<str:name>/", plain_view), *urlpatterns]
-
-
-urlpatterns: list[Any] = []
-
-
-def _say(text: str) -> None:
-    print(text, flush=True)  # noqa: T201
 
 
 def _ensure_agents() -> Any:
@@ -93,14 +59,9 @@ class Result:
     page: list[float]
     plain: list[float]
 
-    @staticmethod
-    def _p(values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
-
     def row(self) -> str:
-        p50, p95 = self._p(self.page, 0.5), self._p(self.page, 0.95)
-        b50, b95 = self._p(self.plain, 0.5), self._p(self.plain, 0.95)
+        p50, p95 = harness.ms(self.page, 0.5), harness.ms(self.page, 0.95)
+        b50, b95 = harness.ms(self.plain, 0.5), harness.ms(self.plain, 0.95)
         ratio = p50 / b50 if b50 else 0
         return (
             f"| {self.name} | {self.queries} | {p50:.1f} | {p95:.1f} | {b50:.1f} | {b95:.1f}"
@@ -127,6 +88,19 @@ def _deep_cursor(agent: Any) -> str:
     return f"{due.isoformat() if due else '-'}_{ticket_id}"
 
 
+def _pick(sql: str, offset: int) -> Any:
+    """The row `offset` rows into `sql`'s, or its first on a smaller data set (the suite's
+    smoke run seeds a few thousand tickets)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for skip in (offset, 0):
+            cursor.execute(f"{sql} LIMIT 1 OFFSET %s", [skip])
+            if row := cursor.fetchone():
+                return row[0]
+    raise SystemExit(f"no row for {sql}")
+
+
 def _scenarios(agent: Any) -> list[tuple[str, str]]:
     from urllib.parse import quote
 
@@ -138,16 +112,9 @@ def _scenarios(agent: Any) -> list[tuple[str, str]]:
             "ORDER BY count(*) DESC LIMIT 1"
         )
         busiest = cursor.fetchone()[0]
-        cursor.execute("SELECT id FROM tickets_ticket ORDER BY id DESC LIMIT 1 OFFSET 5000")
-        typical = cursor.fetchone()[0]
-        cursor.execute(
-            "SELECT value FROM customers_identity WHERE kind = 'email' LIMIT 1 OFFSET 777"
-        )
-        email = cursor.fetchone()[0]
-        cursor.execute(
-            "SELECT value FROM customers_identity WHERE kind = 'phone' LIMIT 1 OFFSET 555"
-        )
-        phone = cursor.fetchone()[0]
+    typical = _pick("SELECT id FROM tickets_ticket ORDER BY id DESC", 5000)
+    email = _pick("SELECT value FROM customers_identity WHERE kind = 'email' ORDER BY id", 777)
+    phone = _pick("SELECT value FROM customers_identity WHERE kind = 'phone' ORDER BY id", 555)
     return [
         ("list: mine", "/desk/"),
         ("list: unassigned", "/desk/?view=unassigned"),
@@ -164,69 +131,39 @@ def _scenarios(agent: Any) -> list[tuple[str, str]]:
     ]
 
 
-def _time(client: Any, url: str, rounds: int) -> list[float]:
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        assert response.status_code == 200, (url, response.status_code)  # noqa: S101
-    return times
-
-
 def _run(name: str, url: str, client: Any, rounds: int) -> Result:
-    from django.db import connection
-
     client.get(url)  # warm caches (templates, plans) before capturing
-    statements: list[tuple[str, Any]] = []
-
-    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    # A wrapper sees every statement with its parameters, whatever DEBUG says.
-    with connection.execute_wrapper(record):
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)  # noqa: S101
-    key = f"s{len(PLAIN_SQL)}"
-    PLAIN_SQL[key] = [(sql, params) for sql, params in statements if not _is_session(sql)]
-    page = _time(client, url, rounds)
-    plain = _time(client, f"/bench/plain/{key}/", rounds)
-    return Result(name, len(statements), page, plain)
+    queries, statements = harness.capture(client, url)
+    plain = harness.register(statements)
+    return Result(
+        name, queries, harness.times(client, url, rounds), harness.times(client, plain, rounds)
+    )
 
 
-def _is_session(sql: str) -> bool:
-    # The session and user reads happen on both sides (same middleware): not repeated.
-    return '"django_session"' in sql or 'FROM "auth_user"' in sql
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     import django
 
     django.setup()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import override_settings, setup_test_environment
 
-    globals()["urlpatterns"] = _urls()
-    setup_test_environment()
     agent = _ensure_agents()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM tickets_ticket")
-        tickets = cursor.fetchone()[0]
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'tickets_message'")
         messages = cursor.fetchone()[0]
     client = Client()
     client.force_login(agent)
-    _say(f"{tickets:,} tickets, ~{messages:,} messages; {args.rounds} rounds each")
-    _say("| scenario | queries | page p50 ms | page p95 ms | plain p50 ms | plain p95 ms | ratio |")
-    _say("|---|---|---|---|---|---|---|")
-    with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
+    _say(f"{harness.ticket_count():,} tickets, ~{messages:,} messages; {args.rounds} rounds each")
+    harness.table_header(
+        "scenario", "queries", "page p50 ms", "page p95 ms", "plain p50 ms", "plain p95 ms",
+        "ratio",
+    )  # fmt: skip
+    with harness.serve():
         for name, url in _scenarios(agent):
             if args.only not in name:
                 continue

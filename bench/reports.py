@@ -22,38 +22,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import time
 from dataclasses import dataclass
 from typing import Any
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_desk1m")
-os.environ.setdefault("HELPDESK_DEV", "1")
-os.environ.setdefault("DATABASE_POOL", "0")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+from bench import harness
+from bench.harness import say as _say
+
 # The bench's own cache keys, so "cold" can drop them without touching anyone else's.
-os.environ.setdefault("CACHE_KEY_PREFIX", "bench-reports")
-
-PLAIN_SQL: dict[str, list[tuple[str, Any]]] = {}
-urlpatterns: list[Any] = []
-
-
-def _say(text: str) -> None:
-    print(text, flush=True)  # noqa: T201
-
-
-def _urls() -> list[Any]:
-    from django.urls import path
-
-    from bench.desk import plain_view
-    from helpdesk.urls import urlpatterns as site
-
-    return [path("bench/plain/<str:name>/", plain_view), *site]
-
-
-def _plain_sql(name: str) -> list[tuple[str, Any]]:
-    return PLAIN_SQL[name]
+harness.env_defaults(CACHE_KEY_PREFIX="bench-reports")
 
 
 def _manager() -> Any:
@@ -90,69 +66,29 @@ class Result:
     plain_cold: list[float]
     plain_warm: list[float]
 
-    @staticmethod
-    def _p(values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
-
     def row(self) -> str:
         cells = [self.name, str(self.queries)]
         for values in (self.cold, self.warm, self.plain_cold, self.plain_warm):
-            cells.append(f"{self._p(values, 0.5):.0f} / {self._p(values, 0.95):.0f}")
-        verdict = "yes" if self._p(self.cold, 0.95) <= 500 else "no"
+            cells.append(f"{harness.ms(values, 0.5):.0f} / {harness.ms(values, 0.95):.0f}")
+        verdict = "yes" if harness.ms(self.cold, 0.95) <= 500 else "no"
         return "| " + " | ".join([*cells, verdict]) + " |"
 
 
-def _get(client: Any, url: str) -> float:
-    started = time.perf_counter()
-    response = client.get(url)
-    elapsed = time.perf_counter() - started
-    assert response.status_code == 200, (url, response.status_code)  # noqa: S101
-    return elapsed
-
-
-def _times(client: Any, url: str, rounds: int, *, cold: bool) -> list[float]:
-    if not cold:
-        _get(client, url)
-    out = []
-    for _ in range(rounds):
-        if cold:
-            make_cold()
-        out.append(_get(client, url))
-    return out
-
-
-def _capture(client: Any, url: str) -> tuple[int, list[tuple[str, Any]]]:
-    from django.db import connection
-
-    from bench.desk import _is_session
-
-    statements: list[tuple[str, Any]] = []
-
-    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        _get(client, url)
-    return len(statements), [(sql, p) for sql, p in statements if not _is_session(sql)]
+def _warm(client: Any, url: str, rounds: int) -> list[float]:
+    harness.get(client, url)
+    return harness.times(client, url, rounds)
 
 
 def _run(name: str, url: str, client: Any, rounds: int) -> Result:
-    import bench.desk
-
-    queries, statements = _capture(client, url)
-    key = f"r{len(PLAIN_SQL)}"
-    PLAIN_SQL[key] = statements
-    bench.desk.PLAIN_SQL[key] = statements  # the plain view reads bench.desk's table
-    plain = f"/bench/plain/{key}/"
+    queries, statements = harness.capture(client, url)
+    plain = harness.register(statements)
     return Result(
         name,
         queries,
-        cold=_times(client, url, rounds, cold=True),
-        warm=_times(client, url, rounds, cold=False),
-        plain_cold=_times(client, plain, rounds, cold=True),
-        plain_warm=_times(client, plain, rounds, cold=False),
+        cold=harness.times(client, url, rounds, before=make_cold),
+        warm=_warm(client, url, rounds),
+        plain_cold=harness.times(client, plain, rounds, before=make_cold),
+        plain_warm=_warm(client, plain, rounds),
     )
 
 
@@ -179,38 +115,32 @@ def _scenarios(client: Any, days: int, today: dt.date, args: Any) -> list[tuple[
     return found
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
     parser.add_argument("--skip", default="", help="leave out the scenarios containing these (a,b)")
     parser.add_argument("--days", default="30,90")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     import django
 
     django.setup()
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import override_settings, setup_test_environment
     from django.utils import timezone
 
     from bench.reports_history import ensure_history
 
-    globals()["urlpatterns"] = _urls()
-    setup_test_environment()
     ensure_history(_say)
     manager = _manager()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM tickets_ticket")
-        tickets = cursor.fetchone()[0]
     client = Client(raise_request_exception=False)  # a broken scenario is reported, not fatal
     client.force_login(manager)
     today = timezone.localdate()
-    _say(f"{tickets:,} tickets; {args.rounds} rounds each; ms as p50 / p95")
-    _say("| scenario | queries | cold | warm | plain cold | plain warm | cold p95 ≤ 500 ms |")
-    _say("|---|---|---|---|---|---|---|")
-    with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
+    _say(f"{harness.ticket_count():,} tickets; {args.rounds} rounds each; ms as p50 / p95")
+    harness.table_header(
+        "scenario", "queries", "cold", "warm", "plain cold", "plain warm", "cold p95 ≤ 500 ms"
+    )
+    with harness.serve():
         for days in (int(d) for d in args.days.split(",")):
             for name, url in _scenarios(client, days, today, args):
                 _say(_run(name, url, client, args.rounds).row())

@@ -1,12 +1,22 @@
-"""Benchmark: one SLA sweep over 1,000,000 open tickets' timers of which 10,000 are due.
+"""Benchmark: the SLA sweep on a `seed_scale` database, in transactions it rolls back.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench \
-        .venv/bin/python -m bench.sla_sweep [--timers 1000000] [--due 10000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_desk1m \\
+        .venv/bin/python -m bench.sla_sweep [--due 10000] [--at-risk 2000] [--rounds 3]
 
-Creates (or reuses) the database named in DATABASE_URL, migrates it, fills it with SQL
-`generate_series` (the ORM would take an hour), then prints what the sweep's claim query
-reads (`EXPLAIN (ANALYZE, BUFFERS)`) and how long one real `sla_sweep` takes to record
-every due breach. Not a test: its numbers go into the closing note.
+Each round, inside one transaction: `--due` running timers are made due during the last
+`--window` seconds (the burst that lands between two beat runs) and `--at-risk` others
+past their at-risk time but not due; then one real `sla_sweep` runs and the realtime
+publishes and task sends it left for after commit are run (a rolled-back transaction
+never commits); then everything is rolled back, so the database is as before and a shared
+one (1 M) may be used. Timers the seed left due or at risk are swept too and counted.
+
+Reported: the sweep's seconds (its statements' own time beside it, the same-run baseline:
+the rest is Python and Redis), the statements, and the worst breach lag: a timer that fell
+due at the start of the window is on record `window + sweep` seconds later (with beat
+every 20 s, the window is at most 20 s). The idle sweep is timed apart, for real (it
+changes nothing): `--idle` sweeps at a moment just before the earliest due or at-risk time,
+each in its own transactions as beat runs it. Not a test; its table goes into
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -14,164 +24,207 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import urllib.parse
-from datetime import timedelta
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from django.db.backends.utils import CursorWrapper
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_desk1m")
 os.environ.setdefault("HELPDESK_DEV", "1")
 os.environ.setdefault("DATABASE_POOL", "0")
 
 
-def _create_database(url: str) -> None:
-    import psycopg
-
-    parsed = urllib.parse.urlsplit(url)
-    name = parsed.path.lstrip("/")
-    admin = urllib.parse.urlunsplit(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+class _Rollback(Exception):
+    """Raised at the end of a round to roll its transaction back."""
 
 
-def _fill(timers: int, due: int) -> None:
-    """`timers` open tickets, each with a running first-response timer; `due` of them are
-    past their due time, the rest due over the next 48 h. Reuses an earlier fill of the same
-    size (breaches reset) rather than filling again."""
+@dataclass
+class Round:
+    running: int
+    breached: int
+    at_risk: int
+    seconds: float
+    sql_seconds: float
+    publish_seconds: float
+    statements: int
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)  # noqa: T201
+
+
+@contextmanager
+def _timed_statements() -> Iterator[list[float]]:
+    """Each statement's own duration, whatever DEBUG says."""
     from django.db import connection
 
-    from tickets.models import SlaPolicy
+    spent: list[float] = []
 
-    policy = SlaPolicy.objects.get(name="Standard")
-    with connection.cursor() as cursor:
-        if _reuse_fill(cursor, timers):
-            return
-        print(f"creating {timers:,} tickets and timers …")  # noqa: T201
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, ctx: Any) -> Any:
         started = time.perf_counter()
+        try:
+            return execute(sql, params, many, ctx)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    with connection.execute_wrapper(record):
+        yield spent
+
+
+def _make_burst(now: datetime, *, due: int, at_risk: int, window: float) -> int:
+    """Move `due` running timers' due times into the last `window` seconds and `at_risk`
+    others past their at-risk time (due in an hour); returns the running timers' count."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE tickets_slabreach, tickets_slatimer, tickets_ticketevent, "
-            "tickets_notification, tickets_message, tickets_ticket CASCADE"
+            """
+            WITH picked AS (
+                SELECT id, row_number() OVER (ORDER BY id) AS n FROM tickets_slatimer
+                WHERE state = 'running' AND breached_at IS NULL AND due_at > %(now)s
+                ORDER BY id LIMIT %(total)s
+            )
+            UPDATE tickets_slatimer t SET
+                due_at = CASE WHEN p.n <= %(due)s
+                    THEN %(now)s - make_interval(secs => %(window)s * p.n / %(due)s)
+                    ELSE %(now)s + interval '1 hour' END,
+                at_risk_at = %(now)s - interval '1 minute',
+                at_risk_notified_at = CASE WHEN p.n <= %(due)s THEN t.at_risk_notified_at END
+            FROM picked p WHERE t.id = p.id
+            """,
+            {"now": now, "due": max(due, 1), "total": due + at_risk, "window": window},
         )
-        _insert_tickets(cursor, timers)
-        _insert_timers(cursor, policy_id=policy.pk, timers=timers, due=due)
-        cursor.execute("ANALYZE tickets_slatimer")
-        cursor.execute("ANALYZE tickets_ticket")
-        print(f"filled in {time.perf_counter() - started:.1f} s")  # noqa: T201
+        cursor.execute("SELECT count(*) FROM tickets_slatimer WHERE state = 'running'")
+        return int(cursor.fetchone()[0])
 
 
-def _reuse_fill(cursor: CursorWrapper, timers: int) -> bool:
-    """True if the database already holds `timers` timers: their breaches are undone so the
-    next sweep records them again, and nothing is refilled."""
-    cursor.execute("SELECT count(*) FROM tickets_slatimer")
-    if cursor.fetchone()[0] != timers:
-        return False
-    print(f"reusing {timers:,} timers")  # noqa: T201
-    cursor.execute(
-        "UPDATE tickets_slatimer SET breached_at = NULL, at_risk_notified_at = now() "
-        "WHERE breached_at IS NOT NULL"
-    )
-    cursor.execute("DELETE FROM tickets_slabreach")
-    return True
+def _run_after_commit() -> float:
+    """Run what the sweep left for after commit (publishes, task sends); their seconds."""
+    from django.db import connection
+
+    callbacks = list(connection.run_on_commit)
+    connection.run_on_commit.clear()
+    started = time.perf_counter()
+    for entry in callbacks:  # (savepoint ids, callback, robust)
+        entry[1]()
+    return time.perf_counter() - started
 
 
-def _insert_tickets(cursor: CursorWrapper, timers: int) -> None:
-    """`timers` open email tickets of one customer (created if the table is empty)."""
-    cursor.execute(
-        "INSERT INTO customers_customer (name, language, notes, created_at, updated_at) "
-        "SELECT 'Bench customer', 'en', '', now(), now() "
-        "WHERE NOT EXISTS (SELECT 1 FROM customers_customer) RETURNING id"
-    )
-    cursor.execute("SELECT min(id) FROM customers_customer")
-    customer_id = cursor.fetchone()[0]
-    cursor.execute(
-        """
-        INSERT INTO tickets_ticket (subject, customer_id, status, priority, channel, tags,
-            unanswered_contacts, repeat_contacts, chase_priority_raised,
-            latest_inbound_channel, created_at, updated_at)
-        SELECT 'bench ' || n, %s, 'open', 2, 'email', '{}', 1, 0, false, 'email',
-            now(), now()
-        FROM generate_series(1, %s) AS n
-        """,
-        [customer_id, timers],
-    )
+def _idle(sweeps: int) -> tuple[list[float], int]:
+    """`sweeps` real sweeps that find nothing: their seconds, and one's statements."""
+    from datetime import timedelta
 
-
-def _insert_timers(cursor: CursorWrapper, *, policy_id: int, timers: int, due: int) -> None:
-    """One running first-response timer per ticket: the first `due` tickets an hour past
-    their due time, the rest spread over the next 48 h."""
-    cursor.execute(
-        """
-        INSERT INTO tickets_slatimer (ticket_id, metric, policy_id, policy_version,
-            target_minutes, state, started_at, due_at, at_risk_at, reason,
-            paused_seconds, at_risk_notified_at)
-        SELECT t.id, 'first_response', %s, 1, 2880, 'running',
-            now() - interval '49 hours',
-            CASE WHEN t.rn <= %s THEN now() - interval '1 hour'
-                 ELSE now() + (t.rn * interval '48 hours') / %s END,
-            now() - interval '13 hours', 'bench', 0, now()
-        FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM tickets_ticket) AS t
-        """,
-        [policy_id, due, timers],
-    )
-
-
-def _explain() -> None:
-    from django.db import connection, transaction
-    from django.utils import timezone
+    from django.db.models import Min
 
     from tickets.models import SlaTimer, TimerState
+    from tickets.services.sla_sweep import sla_sweep
 
-    query = (
-        SlaTimer.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(state=TimerState.RUNNING, breached_at__isnull=True, due_at__lte=timezone.now())
-        .order_by("due_at")[:500]
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        sql, params = query.query.sql_with_params()
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-        print("\nEXPLAIN of one claim batch (500 rows):")  # noqa: T201
-        for (line,) in cursor.fetchall():
-            print("  " + line)  # noqa: T201
+    running = SlaTimer.objects.filter(state=TimerState.RUNNING)
+    due = running.filter(breached_at__isnull=True).aggregate(at=Min("due_at"))["at"]
+    risk = running.filter(at_risk_notified_at__isnull=True).aggregate(at=Min("at_risk_at"))
+    moments = [m for m in (due, risk["at"]) if m is not None]
+    if not moments:
+        return [], 0
+    before = min(moments) - timedelta(seconds=1)
+    out = []
+    for _ in range(sweeps):
+        with _timed_statements() as spent:
+            started = time.perf_counter()
+            result = sla_sweep(now=before)
+            out.append(time.perf_counter() - started)
+        assert (result.breached, result.at_risk) == (0, 0)  # noqa: S101
+    return out, len(spent)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--timers", type=int, default=1_000_000)
+def _round(args: argparse.Namespace) -> Round:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from tickets.services.sla_sweep import sla_sweep
+
+    out: Round | None = None
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            running = _make_burst(now, due=args.due, at_risk=args.at_risk, window=args.window)
+            with _timed_statements() as spent:
+                started = time.perf_counter()
+                result = sla_sweep(now=now, batch=args.batch)
+                publish = _run_after_commit()
+                seconds = time.perf_counter() - started
+            out = Round(
+                running, result.breached, result.at_risk, seconds, sum(spent), publish,
+                len(spent),
+            )  # fmt: skip
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert out is not None  # noqa: S101
+    return out
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+HEADER = (
+    "| scenario | running timers | breached | at risk | sweep s (p50 / max) | of which SQL s"
+    " | publish s | statements | worst breach lag s | idle sweep ms (p50 / p95) |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def row(name: str, rounds: list[Round], window: float, idle: tuple[list[float], int]) -> str:
+    first = rounds[0]
+    seconds = [r.seconds for r in rounds]
+    cells = [
+        name,
+        f"{first.running:,}",
+        f"{first.breached:,}",
+        f"{first.at_risk:,}",
+        f"{_median(seconds):.2f} / {max(seconds):.2f}",
+        f"{_median([r.sql_seconds for r in rounds]):.2f}",
+        f"{_median([r.publish_seconds for r in rounds]):.2f}",
+        str(first.statements),
+        f"{window + max(seconds):.0f}",
+        _idle_cell(*idle),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _idle_cell(times: list[float], statements: int) -> str:
+    if not times:
+        return "- (no running timer)"
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"{_median(times) * 1000:.1f} / {p95 * 1000:.1f} ({statements} statements)"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--due", type=int, default=10_000)
-    args = parser.parse_args()
-    _create_database(os.environ["DATABASE_URL"])
+    parser.add_argument("--at-risk", type=int, default=2_000)
+    parser.add_argument("--window", type=float, default=20.0, help="the burst's seconds")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--idle", type=int, default=20, help="idle sweeps to time")
+    parser.add_argument("--batch", type=int, default=500, help="the sweep's batch size")
+    args = parser.parse_args(argv)
 
     import django
 
     django.setup()
-    from django.core.management import call_command
-    from django.utils import timezone
-
-    from tickets.models import SlaBreach
-    from tickets.services.sla_sweep import sla_sweep
-
-    call_command("migrate", verbosity=0)
-    _fill(args.timers, args.due)
-    _explain()
-    started = time.perf_counter()
-    result = sla_sweep(now=timezone.now() + timedelta(seconds=1))
-    elapsed = time.perf_counter() - started
-    recorded = SlaBreach.objects.count()
-    print(  # noqa: T201
-        f"\none sweep: {result.breached:,} breaches recorded ({recorded:,} breach rows) "
-        f"among {args.timers:,} running timers in {elapsed:.2f} s "
-        f"({elapsed / max(result.breached, 1) * 1000:.2f} ms per breach)"
-    )
-    started = time.perf_counter()
-    again = sla_sweep(now=timezone.now() + timedelta(seconds=1))
-    print(  # noqa: T201
-        f"a second sweep with nothing due: {again.breached} breaches "
-        f"in {(time.perf_counter() - started) * 1000:.1f} ms"
-    )
+    rounds = []
+    for n in range(args.rounds):
+        rounds.append(_round(args))
+        _say(f"round {n + 1}: {rounds[-1]}")
+    idle = _idle(args.idle)
+    _say(HEADER)
+    name = f"sweep: {args.due:,} due within {args.window:.0f} s + {args.at_risk:,} at risk"
+    _say(row(name, rounds, args.window, idle))
 
 
 if __name__ == "__main__":
