@@ -1,7 +1,7 @@
 # The two commands a new user needs: `make run` and `make test`. Everything else is detail.
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
-.PHONY: help run test lint format install clean
+.PHONY: help run test lint format install clean bench
 
 VENV := .venv
 VPY := $(VENV)/bin/python
@@ -14,6 +14,7 @@ PYTHON ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-v
 help:
 	@echo "make run   - the whole product (web, worker, beat) with demo data on http://127.0.0.1:$${PORT:-8000}"
 	@echo "make test  - the whole test suite against PostgreSQL and Redis"
+	@echo "make bench SIZE=100000 - every benchmark beside its baseline, into docs/benchmarks.md"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: no Python >= 3.12 found (tried pyenv, python3.12+, python3). Install Python 3.12 or set PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -29,6 +30,15 @@ run: install
 
 test: install
 	@$(VPY) -m helpdesk.dev test $(ARGS)
+
+# A database of SIZE seeded tickets (helpdesk_bench_SIZE on DATABASE_URL's server, else the
+# embedded one; seeded on first use), every bench/ scenario, the tables into OUT.
+SIZE ?= 100000
+ROUNDS ?= 5
+OUT ?= docs/benchmarks.md
+
+bench: install
+	@$(VPY) -m bench.suite --size $(SIZE) --rounds $(ROUNDS) --out $(OUT)
 
 lint: install
 	$(VENV)/bin/ruff check .
