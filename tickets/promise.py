@@ -156,15 +156,19 @@ def promise_if_contacted_now(*, channel: str, now: datetime | None = None) -> da
 
 def customer_time_zone(ticket: Ticket) -> ZoneInfo | None:
     """The customer's zone when a phone number says it unambiguously (+31 → Amsterdam,
-    +44 → London; not +1, which spans several)."""
+    +48 → Warsaw; a UK mobile's zones all keep London's time; not +1 800, which spans
+    several). Zones that agree on the time now are one answer, named by the last of them
+    (London after Guernsey, Isle of Man and Jersey)."""
     values = ticket.customer.identities.filter(kind__in=PHONE_KINDS).values_list("value", flat=True)
+    now = timezone.now()
     for value in values:
         try:
-            zones = phone_zones.time_zones_for_number(phonenumbers.parse(value))
+            names = phone_zones.time_zones_for_number(phonenumbers.parse(value))
         except phonenumbers.NumberParseException:
             continue
-        if len(zones) == 1 and zones[0] != phone_zones.UNKNOWN_TIMEZONE:
-            return zone_named(zones[0])
+        zones = [z for z in map(zone_named, sorted(names)) if z is not None]
+        if zones and len({now.astimezone(z).utcoffset() for z in zones}) == 1:
+            return zones[-1]
     return None
 
 
