@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 Statement = tuple[str, Any]
@@ -63,7 +63,8 @@ def serve() -> Iterator[None]:
     from helpdesk.urls import urlpatterns as site
 
     urlpatterns[:] = [path("bench/plain/<str:name>/", plain_view), *site]
-    setup_test_environment()
+    with suppress(RuntimeError):  # already set up, as under pytest
+        setup_test_environment()
     with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
         yield
 
