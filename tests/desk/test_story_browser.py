@@ -143,7 +143,11 @@ def _every_contact_on_one_timeline(page: Page, festival: Ticket) -> None:
     expect(timeline.locator(".entry.message.call .t-missed")).to_have_count(
         sum(1 for m in messages if m.call_direction and not m.call_answered)
     )
-    expect(timeline.locator(".entry.message.automatic")).to_contain_text("automatic — not a reply")
+    # The acknowledgement and the delay notice (issue 16), each said to be no reply.
+    automatic = timeline.locator(".entry.message.automatic")
+    expect(automatic).to_have_count(2)
+    for i in range(2):
+        expect(automatic.nth(i)).to_contain_text("automatic — not a reply")
     expect(timeline.locator(".entry.message.note")).to_contain_text("bel haar vandaag terug")
     expect(timeline.locator(".entry.event.t-kind-chasing").first).to_be_visible()
 

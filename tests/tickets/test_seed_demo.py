@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core import mail
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
@@ -23,6 +24,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.promise import promise_format
 
 
 def seed() -> str:
@@ -118,12 +120,22 @@ def test_the_festival_story_is_one_ticket_whose_priority_chasing_raised() -> Non
     assert ticket.priority > Priority.NORMAL
     assert ticket.chase_priority_raised
     assert ticket.events.filter(kind=EventKind.CHASING).count() >= 5
-    # The canned acknowledgement is there, but no human has answered: the clock still runs.
-    auto = ticket.messages.get(direction=Direction.OUTBOUND)
-    assert auto.is_automatic
-    assert auto.author_user is None
+    # The acknowledgement and the delay notice are there, but no human has answered: the
+    # clock still runs.
+    ack, notice = ticket.messages.filter(direction=Direction.OUTBOUND).order_by("created_at")
+    assert ack.is_automatic
+    assert ack.author_user is None
+    assert notice.is_automatic
+    assert notice.author_user is None
     assert ticket.first_ack_at is not None
     assert ticket.first_human_reply_at is None
+    # Both name the same promise: the first-response clock's due time (issue 16).
+    timer = ticket.sla_timers.get(metric="first_response")
+    promise = promise_format(timer.due_at, language="nl")
+    assert promise in ack.body_text
+    assert promise in notice.body_text
+    assert "zo snel mogelijk" not in ack.body_text
+    assert ticket.events.filter(data__delay_notice="sent", message=notice).exists()
     # Realistic past timestamps: the first contact was weeks before the last one.
     times = sorted(inbound.values_list("sent_by_customer_at", flat=True))
     assert (times[-1] - times[0]).days >= 30
@@ -165,3 +177,10 @@ def test_demo_replies_are_delivered_history_and_real_senders_come_back() -> None
     assert social.exists()
     assert set(social.values_list("delivery_state", flat=True)) == {"sent"}
     assert {channel: get_sender(channel) for channel in Channel.values} == before
+    # The festival story's acknowledgement and delay notice were mailed (to the local
+    # mailbox under `make run`): the promise, then the honest notice before it is missed.
+    festival = Ticket.objects.get(customer__name="Lotte Visser")
+    automatic = festival.messages.filter(direction=Direction.OUTBOUND, is_automatic=True)
+    lotte = [m.body for m in mail.outbox if m.to == ["lotte.visser@example.nl"]]
+    assert lotte == [m.body_text for m in automatic.order_by("created_at")]
+    assert len(lotte) == 2

@@ -39,6 +39,7 @@ from tickets.models import (
 )
 from tickets.promise import RESPONSE_METRICS, language_of, promise_format, promise_text
 from tickets.selectors import WINDOW_CHANNELS, messaging_window
+from tickets.senders import get_sender
 from tickets.services.errors import TicketError
 from tickets.services.events import event_record
 from tickets.services.replies import reply_channel_default, reply_create
@@ -103,6 +104,9 @@ def delay_notice_send(*, timer_id: int, now: datetime | None = None) -> str:
         logger.info("delay notice for timer %s not sent: %s", timer_id, skip)
         return skip
     channel = reply_channel_default(ticket=ticket)
+    if get_sender(channel) is None:
+        _refuse(ticket, timer, f"nothing sends on {Channel(channel).label}")
+        return "refused"
     template = None
     if channel in WINDOW_CHANNELS and not messaging_window(ticket=ticket, channel=channel).open:
         template = _template(timer, channel)

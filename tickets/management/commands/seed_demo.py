@@ -29,13 +29,23 @@ from rest_framework.authtoken.models import Token
 from customers.models import Customer, Identity, Organisation
 from customers.services import customer_resolve, identity_add
 from tickets import senders
-from tickets.models import CHANNEL_IDENTITY_KIND, Channel, Message, Team, Ticket
+from tickets.models import (
+    CHANNEL_IDENTITY_KIND,
+    Channel,
+    Message,
+    SlaPolicy,
+    SlaTimer,
+    Team,
+    Ticket,
+    TimerState,
+)
 from tickets.services import (
     InboundMessage,
     call_log,
     message_ingest,
     note_add,
     reply_create,
+    sla_policies_default,
     ticket_assign,
     ticket_set_priority,
     ticket_set_status,
@@ -43,6 +53,8 @@ from tickets.services import (
     ticket_set_tags,
     ticket_set_team,
 )
+from tickets.services.delay_notice import delay_notice_send
+from tickets.services.promise_messages import promise_acknowledge
 
 MANAGER = "manager"
 # username, password, first name, last name, group (None: superuser)
@@ -64,6 +76,8 @@ DEFAULT_TEAM = "Support"
 # The number customers call (Twilio's `To`), and the team new phone tickets go to.
 PHONE_NUMBER = ("+31201234567", "Support line", "Support")
 ORGANISATION = ("Festival Friends BV", "festivalfriends.nl")
+# The address customers mail (name, address, team); it acknowledges with the promise.
+MAILBOX = ("Support", "support@helpdesk.localhost", "Support")
 # key, name, language, identities as "kind:value" (the first one creates the customer)
 CUSTOMERS = [
     ("lotte", "Lotte Visser", "nl", "email:lotte.visser@example.nl phone:+31612345678"),
@@ -88,6 +102,8 @@ CUSTOMERS = [
 @dataclass
 class Spec:
     """One ticket's story. Steps: ("in", days_ago, text[, options]), ("auto", text),
+    ("ack",) (the mailbox's acknowledgement with the promise), ("delay",) (the delay notice
+    of the running response clock, as the sweep's task sends it),
     ("out" | "note", user, text), ("call", user, seconds, notes), ("status", status),
     ("priority", n), ("identity", kind, value), ("assign", user), ("team", name), ("tags", […]),
     ("subject", text); ("at", days_ago) moves the story's clock for the steps after it.
@@ -111,7 +127,10 @@ LOTTE = (
 FESTIVAL = Spec("lotte", "phone", "", None, None, [], [
     ("in", 40, "Gemiste oproep", {"call_answered": False}),
     ("in", 39.9, LOTTE, {"channel": "email", "subject": "Kaart van mijn overleden vader"}),
-    ("auto", "Bedankt voor je bericht! Je hoort zo snel mogelijk van ons."),
+    # What she hears back now: when a person will answer (the mailbox's acknowledgement)…
+    ("ack",),
+    # …and, when nobody has answered by the at-risk time (36 of 48 h), the honest notice.
+    ("at", 38.4), ("delay",),
     ("in", 32.8, "Ik heb nog niets gehoord. Het festival is over een maand. Kunt u reageren?\n\n"
      + LOTTE, {"channel": "email"}),
     ("identity", "facebook", "7364829100112233"),
@@ -342,6 +361,13 @@ class Command(BaseCommand):
         number, label, team = PHONE_NUMBER
         phone_number = apps.get_model("channels_inbox", "PhoneNumber")
         phone_number.objects.create(number=number, label=label, team=teams[team])
+        name, address, team = MAILBOX
+        mailbox = apps.get_model("channels_inbox", "Mailbox")
+        mailbox.objects.create(name=name, address=address, team=teams[team], auto_acknowledge=True)
+        # The demo tells customers when a promise is at risk (off by default). The default
+        # policies come from a migration; a database emptied since gets them back.
+        sla_policies_default()
+        SlaPolicy.objects.update(delay_notice=True)
         return teams
 
     def _macros(self) -> None:
@@ -388,6 +414,11 @@ class Command(BaseCommand):
         by = self.users[MANAGER]
         if kind == "auto":
             reply_create(ticket=ticket, author=None, body_text=args[0], is_automatic=True)
+        elif kind == "ack":
+            promise_acknowledge(ticket=ticket, channel="email", mailbox=MAILBOX[1])
+        elif kind == "delay":
+            for timer in SlaTimer.objects.filter(ticket=ticket, state=TimerState.RUNNING):
+                delay_notice_send(timer_id=timer.pk)
         elif kind == "out":
             user, text, *opts = args
             channel = opts[0]["channel"] if opts else None
