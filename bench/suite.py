@@ -77,7 +77,7 @@ def scenarios(size: int, rounds: int) -> list[Scenario]:
         Scenario(
             "Inbound end to end (`bench/inbound.py`)",
             "bench.inbound",
-            ["--messages", str(min(2_000, max(size // 50, 40)))],
+            ["--messages", str(min(1_000, max(size // 100, 40))), "--wait", "300"],
         ),
     ]
 
