@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, QuerySet
 
 from reports.figures.base import Percentile, Viewer, duration, seconds, tickets_created
@@ -87,11 +88,34 @@ def response_times(f: ReportFilter, *, viewer: Viewer = None) -> ResponseTimesRe
     Acknowledged: from creation to the first message we sent of any kind (an automatic
     acknowledgement or the reply itself), beside the first response. Resolution: from
     creation to solved, for the tickets solved so far. Percentiles interpolate (PostgreSQL
-    percentile_cont). Two queries, each an index-only scan of the range (reports 0004)."""
+    percentile_cont). One query, an index-only scan of the range (reports 0004)."""
     tickets: QuerySet[Ticket] = tickets_created(f, viewer=viewer)
-    overall = tickets.order_by().aggregate(**_aggregates())
-    rows = tickets.values("channel").annotate(**_aggregates()).order_by("channel")
+    rows = _per_channel_and_overall(tickets.values("channel").annotate(**_aggregates()))
+    overall = next(row for row in rows if row["channel"] is None)
     return ResponseTimesReport(
         overall=_row(None, overall),
-        per_channel=tuple(_row(row["channel"], row) for row in rows),
+        per_channel=tuple(_row(row["channel"], row) for row in rows if row["channel"]),
     )
+
+
+# Django groups by the position of the one selected column, at the end of the statement.
+GROUP_BY_CHANNEL = " GROUP BY 1"
+
+
+def _per_channel_and_overall(grouped: QuerySet[Ticket, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Django's per-channel query with its GROUP BY widened to GROUPING SETS: the channels
+    and the overall row (channel NULL; a ticket always has a channel) in one pass over the
+    range, where two queries read it twice (about a quarter of a million index entries for
+    30 days at a million tickets). Percentiles do not add up, so the overall row cannot be
+    summed from the channels'. Django has no GROUPING SETS; the compiled SQL is checked to
+    end in that GROUP BY, so a Django that wrote it differently fails loudly."""
+    sql, params = grouped.order_by().query.sql_with_params()
+    if not sql.endswith(GROUP_BY_CHANNEL):
+        raise RuntimeError(f"unexpected SQL for the response times: {sql}")
+    channel = '"tickets_ticket"."channel"'
+    sets = f" GROUP BY GROUPING SETS (({channel}), ()) ORDER BY {channel}"
+    sql = sql.removesuffix(GROUP_BY_CHANNEL) + sets
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
