@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -74,15 +74,19 @@ class CustomerViewSet(
     serializer_class = CustomerSerializer
 
     def get_queryset(self) -> QuerySet[Customer]:
-        queryset = selectors.customer_list()
         q = self.request.query_params.get("q", "").strip()
-        if q:
-            queryset = queryset.filter(
-                Q(name__icontains=q) | Q(identities__value__icontains=q.lower())
-            ).distinct()
-        return queryset
+        return selectors.customer_search(q=q) if q else selectors.customer_list()
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, description="Name or identity contains")])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description="Name or identity contains; an email address or phone number "
+                "typed whole also finds its owner in any format",
+            )
+        ]
+    )
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().list(request, *args, **kwargs)
 

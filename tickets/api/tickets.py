@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from customers.models import Customer
 from helpdesk.roles import acting_user
 from tickets import selectors, services
+from tickets.api import representations
 from tickets.api.pagination import TimelineCursorPagination
 from tickets.api.serializers import (
     CALL_SECONDS_MAX,
@@ -55,6 +56,11 @@ class TicketDetailSerializer(TicketSerializer):
     class Meta(TicketSerializer.Meta):
         fields = [*TicketSerializer.Meta.fields, "messaging_windows"]
         read_only_fields = fields
+
+    def to_representation(self, instance: Ticket) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["messaging_windows"] = self.get_messaging_windows(instance)
+        return data
 
     @extend_schema_field(MessagingWindowSerializer(many=True))
     def get_messaging_windows(self, ticket: Ticket) -> list[dict[str, Any]]:
@@ -103,10 +109,31 @@ class TicketEventSerializer(serializers.ModelSerializer[TicketEvent]):
         model = TicketEvent
         fields = ["id", "kind", "text", "actor", "message", "data", "created_at"]
 
+    def to_representation(self, instance: TicketEvent) -> dict[str, Any]:
+        return representations.event(instance, zone=representations.current_zone())
+
+
+# What `TicketSerializer` reads of a ticket and the rows joined to it.
+LIST_COLUMNS = (
+    *(
+        name
+        for name in TicketSerializer.Meta.fields
+        if name not in ("id", "number", "sla", "customer", "assignee", "team")
+    ),
+    "customer__name",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+    "team__name",
+)
+
 
 class TicketFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    # Not `distinct` (their default): the conditions are on the ticket's own columns, so no
+    # join can repeat a row, and SELECT DISTINCT over every column made the filtered list
+    # sort all matching tickets (13-17 ms instead of 2 at 1,000,000).
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
     priority = django_filters.CharFilter(method="filter_priority")
     assignee = django_filters.CharFilter(
         method="filter_assignee", help_text="user id, 'me' or 'none'"
@@ -150,7 +177,9 @@ class TicketViewSet(
     def get_queryset(self) -> QuerySet[Ticket]:
         if getattr(self, "swagger_fake_view", False):
             return Ticket.objects.none()
-        return selectors.ticket_list_for_user(user=acting_user(self.request.user))
+        tickets = selectors.ticket_list_for_user(user=acting_user(self.request.user))
+        # The columns the list shows, not whole customer and user rows (notes, password …).
+        return tickets.only(*LIST_COLUMNS)
 
     def get_object(self) -> Ticket:
         """The ticket in the URL if this agent may see it; 404 alike for missing and hidden."""
