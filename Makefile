@@ -28,8 +28,11 @@ install: $(VENV)/.installed
 run: install
 	@$(VPY) -m helpdesk.dev run
 
+# Two pytest-xdist workers (one per core here); JOBS=0 runs in one process.
+JOBS ?= 2
+
 test: install
-	@$(VPY) -m helpdesk.dev test $(ARGS)
+	@$(VPY) -m helpdesk.dev test -n $(JOBS) $(ARGS)
 
 # A database of SIZE seeded tickets (helpdesk_bench_SIZE on DATABASE_URL's server, else the
 # embedded one; seeded on first use), every bench/ scenario, the tables into OUT.
