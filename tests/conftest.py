@@ -58,7 +58,8 @@ def _fresh_signin_counters() -> None:
     prefix = config.get("KEY_PREFIX", "")
     # desk-*: an agent's cached view counts and presence; user ids restart with each test
     # database, so a previous run's entries would otherwise meet a new user of the same id.
-    patterns = ("*:axes-*", "*:throttle_*", "*:desk-*", "desk-presence:*")
+    # reports:*: the reports page's figures of the period before, per user id and filter.
+    patterns = ("*:axes-*", "*:throttle_*", "*:desk-*", "desk-presence:*", "*:reports:*")
     for pattern in (f"{prefix}:{tail}" for tail in patterns):
         keys = list(client.scan_iter(match=pattern, count=1000))
         if keys:
