@@ -269,3 +269,22 @@ def test_whatsapp_inside_the_window_is_plain_text(django_capture_on_commit_callb
     # The Social policy's 24 h, in Jeroen's (Dutch) language.
     assert promise_format(T0 + timedelta(hours=24), language="nl") in notice.body_text
     assert [m.pk for m in recorder.sent] == [notice.pk]
+
+
+def test_a_clock_at_risk_at_closing_time_is_still_told_when_swept_just_after(
+    django_capture_on_commit_callbacks,
+) -> None:
+    calendar = BusinessCalendar.objects.create(
+        name="Office",
+        time_zone="Europe/Amsterdam",
+        weekly_hours={str(day): [["09:00", "17:00"]] for day in range(5)},
+    )
+    SlaPolicy.objects.filter(name="Standard").update(
+        calendar=calendar, first_response_minutes=16 * 60, at_risk_percent=50
+    )
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=AMSTERDAM), tick=False):
+        ticket = _email()
+    # At risk at 17:00 sharp; the sweep comes 20 seconds later, after closing.
+    _sweep(django_capture_on_commit_callbacks, datetime(2026, 11, 23, 17, 0, 20, tzinfo=AMSTERDAM))
+    [notice] = _notices(ticket)
+    assert "A person will answer by Tuesday 24 November, 17:00." in notice.body_text

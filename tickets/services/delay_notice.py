@@ -50,6 +50,10 @@ logger = logging.getLogger(__name__)
 # Whose turn it is not: the customer's (pending), a third party's (on hold), or nobody's.
 QUIET_STATUSES = (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED)
 
+# A notice decided this soon after closing still counts as in business hours (the sweep runs
+# every 20 s, and business-hours arithmetic puts many at-risk times exactly at closing).
+CLOSING_GRACE = timedelta(minutes=2)
+
 ReplyingCheck = Callable[[int], bool]
 _replying_checks: list[ReplyingCheck] = []
 
@@ -131,7 +135,10 @@ def _skip_reason(ticket: Ticket, timer: SlaTimer, now: datetime) -> str:
     if _person_replied(ticket, timer):
         return "a person has replied"
     schedule = policy_schedule(timer.policy)
-    if business_time_between(schedule, now, now + timedelta(seconds=1)) <= timedelta(0):
+    # Open now, or a moment ago: a clock at risk right at closing time is swept seconds later.
+    if business_time_between(schedule, now - CLOSING_GRACE, now + timedelta(seconds=1)) <= (
+        timedelta(0)
+    ):
         return "outside business hours"
     if _someone_replying(ticket.pk):
         return "an agent is replying"
