@@ -3,7 +3,7 @@ timeline, merge, and logging a call on a ticket."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import django_filters
 from django.contrib.auth import get_user_model
@@ -34,6 +34,7 @@ from tickets.api.serializers import (
 from tickets.models import CallDirection, Channel, Priority, Status, Team, Ticket, TicketEvent
 
 User = get_user_model()
+_Row = TypeVar("_Row")
 
 
 class MessagingWindowSerializer(serializers.Serializer[dict[str, Any]]):
@@ -180,6 +181,13 @@ class TicketViewSet(
         tickets = selectors.ticket_list_for_user(user=acting_user(self.request.user))
         # The columns the list shows, not whole customer and user rows (notes, password …).
         return tickets.only(*LIST_COLUMNS)
+
+    def filter_queryset(self, queryset: QuerySet[Ticket, _Row]) -> QuerySet[Ticket, _Row]:
+        # The filter set deep-copies its filters and builds a form on every request: only
+        # when the request filters at all.
+        if not self.request.query_params.keys() & TicketFilter.base_filters.keys():
+            return queryset
+        return super().filter_queryset(queryset)
 
     def get_object(self) -> Ticket:
         """The ticket in the URL if this agent may see it; 404 alike for missing and hidden."""
