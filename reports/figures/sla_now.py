@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from reports.figures.base import Viewer, default_now, ticket_scope
 from reports.filters import ReportFilter
@@ -65,11 +65,12 @@ def sla_now(f: ReportFilter, *, viewer: Viewer = None, now: datetime | None = No
         breached_at__gte=lower,
         breached_at__lt=upper,
     )
+    broken = breached.aggregate(timers=Count("*"), tickets=Count("ticket_id", distinct=True))
     return SlaNow(
         at_risk_now=at_risk,
         at_risk_query=drill_query(f, AT_RISK),
-        breached_timers=breached.count(),
-        breached_tickets=breached.values("ticket_id").distinct().count(),
+        breached_timers=broken["timers"],
+        breached_tickets=broken["tickets"],
         breached_query=drill_query(f, BREACHED),
         as_of=now,
     )
