@@ -128,6 +128,29 @@ def _join_email_customer(conversation: ChatConversation, *, email: str, name: st
             logger.info("chat %s: email %s belongs to another customer", conversation.pk, email)
 
 
+def _visitor_update(
+    conversation: ChatConversation, *, name: str, email: str, language: str, time_zone: str
+) -> None:
+    """What the visitor's browser tells us on (re)opening: seen now, language, time zone,
+    and a name and email once (the email joins the customer with that address)."""
+    fields = ["last_seen_at"]
+    conversation.last_seen_at = timezone.now()
+    if language := _language(language):
+        conversation.language = language
+        fields.append("language")
+    if (zone := zone_named(time_zone.strip()[:64])) and zone.key != conversation.time_zone:
+        conversation.time_zone = zone.key
+        fields.append("time_zone")
+    if name and not conversation.visitor_name:
+        conversation.visitor_name = name
+        fields.append("visitor_name")
+    if email and not conversation.visitor_email:
+        conversation.visitor_email = email
+        fields.append("visitor_email")
+        _join_email_customer(conversation, email=email, name=name or conversation.visitor_name)
+    conversation.save(update_fields=fields)
+
+
 @transaction.atomic
 def chat_session_open(
     *,
@@ -157,22 +180,7 @@ def chat_session_open(
             token=secrets.token_urlsafe(32),
         )
     conversation = ChatConversation.objects.select_for_update().get(pk=conversation.pk)
-    fields = ["last_seen_at"]
-    conversation.last_seen_at = timezone.now()
-    if language := _language(language):
-        conversation.language = language
-        fields.append("language")
-    if (zone := zone_named(time_zone.strip()[:64])) and zone.key != conversation.time_zone:
-        conversation.time_zone = zone.key
-        fields.append("time_zone")
-    if name and not conversation.visitor_name:
-        conversation.visitor_name = name
-        fields.append("visitor_name")
-    if email and not conversation.visitor_email:
-        conversation.visitor_email = email
-        fields.append("visitor_email")
-        _join_email_customer(conversation, email=email, name=name or conversation.visitor_name)
-    conversation.save(update_fields=fields)
+    _visitor_update(conversation, name=name, email=email, language=language, time_zone=time_zone)
     return ChatSession(
         conversation_id=conversation.pk,
         token=conversation.token,

@@ -23,6 +23,23 @@ if TYPE_CHECKING:
 
 
 @transaction.atomic
+def _times_after_merge(target: Ticket, source: Ticket) -> set[str]:
+    """The target takes the source's earlier acknowledgement and first reply and its later
+    inbound message; the fields changed."""
+    fields = set()
+    for name in ("last_inbound_at", "first_ack_at", "first_human_reply_at"):
+        a, b = getattr(target, name), getattr(source, name)
+        if b is not None and (a is None or (b < a if name != "last_inbound_at" else b > a)):
+            setattr(target, name, b)
+            fields.add(name)
+    if "first_human_reply_at" in fields:
+        # The source's earlier reply is now the target's first: its business time is counted
+        # from the target's creation, on the target's first-response calendar.
+        target.first_response_business_seconds = first_response_business_seconds(target)
+        fields.add("first_response_business_seconds")
+    return fields
+
+
 def ticket_merge(*, source: Ticket, target: Ticket, by: User) -> Ticket:
     """Move every message of `source` onto `target`; `source` is closed and points at it."""
     if source.pk == target.pk:
@@ -45,12 +62,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User) -> Ticket:
     source.status = Status.CLOSED
     source.closed_at = timezone.now()
     source.save(update_fields=["merged_into", "status", "closed_at", "updated_at"])
-    fields = {"updated_at"}
-    for name in ("last_inbound_at", "first_ack_at", "first_human_reply_at"):
-        a, b = getattr(target, name), getattr(source, name)
-        if b is not None and (a is None or (b < a if name != "last_inbound_at" else b > a)):
-            setattr(target, name, b)
-            fields.add(name)
+    fields = {"updated_at", *_times_after_merge(target, source)}
     event_record(
         source,
         EventKind.MERGE,
@@ -66,11 +78,6 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User) -> Ticket:
         actor=by,
         source=source.pk,
     )
-    if "first_human_reply_at" in fields:
-        # The source's earlier reply is now the target's first: its business time is counted
-        # from the target's creation, on the target's first-response calendar.
-        target.first_response_business_seconds = first_response_business_seconds(target)
-        fields.add("first_response_business_seconds")
     fields |= _chasing_recount_after_merge(target, source)
     target.save(update_fields=sorted(fields))
     return target
