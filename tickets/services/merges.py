@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from helpdesk.roles import User
 
 
-@transaction.atomic
 def _times_after_merge(target: Ticket, source: Ticket) -> set[str]:
     """The target takes the source's earlier acknowledgement and first reply and its later
     inbound message; the fields changed."""
@@ -40,6 +39,7 @@ def _times_after_merge(target: Ticket, source: Ticket) -> set[str]:
     return fields
 
 
+@transaction.atomic
 def ticket_merge(*, source: Ticket, target: Ticket, by: User) -> Ticket:
     """Move every message of `source` onto `target`; `source` is closed and points at it."""
     if source.pk == target.pk:
