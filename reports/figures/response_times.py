@@ -102,7 +102,7 @@ def response_times(f: ReportFilter, *, viewer: Viewer = None) -> ResponseTimesRe
 GROUP_BY_CHANNEL = " GROUP BY 1"
 
 
-def _per_channel_and_overall(grouped: QuerySet[Ticket, dict[str, Any]]) -> list[dict[str, Any]]:
+def _per_channel_and_overall(grouped: QuerySet[Ticket, Any]) -> list[dict[str, Any]]:
     """Django's per-channel query with its GROUP BY widened to GROUPING SETS: the channels
     and the overall row (channel NULL; a ticket always has a channel) in one pass over the
     range, where two queries read it twice (about a quarter of a million index entries for
