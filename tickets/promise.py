@@ -186,6 +186,10 @@ def promise_format(when: datetime, *, language: str, zone: ZoneInfo | None = Non
     shown = zone or home
     with translation.override(language):
         text = formats.date_format(timezone.localtime(when, shown), PROMISE_FORMAT)
+        if language == "pl":
+            # Django's Polish day names are capitalised ("Niedziela"); inside a sentence, after
+            # "najpóźniej:", Polish writes them in lower case.
+            text = text[:1].lower() + text[1:]
         if shown.key == home.key:
             return text
         place = shown.key.rsplit("/", 1)[-1].replace("_", " ")

@@ -195,7 +195,7 @@ def test_tags_parse():
     [
         ("en", "Tuesday 4 August, 11:00"),
         ("nl", "dinsdag 4 augustus, 11:00"),
-        ("pl", "Wtorek 4 sierpnia, 11:00"),
+        ("pl", "wtorek 4 sierpnia, 11:00"),
         ("", "Tuesday 4 August, 11:00"),
     ],
 )

@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from customers.models import Customer, Identity
 from helpcentre.models import Visibility
@@ -60,7 +61,9 @@ def _public(**extra: Any) -> dict[str, Any]:
 
 def _promise(ticket: Ticket) -> str:
     assert ticket.sla_due_at is not None
-    return date_format(timezone.localtime(ticket.sla_due_at), "l j E, H:i")
+    text = date_format(timezone.localtime(ticket.sla_due_at), "l j E, H:i")
+    # Polish writes the day in lower case inside a sentence (tickets.promise).
+    return text[:1].lower() + text[1:] if get_language() == "pl" else text
 
 
 def test_signed_in_request_is_a_new_web_ticket_with_tag_file_and_timer(
