@@ -25,11 +25,15 @@ def plain_address(address: str) -> str:
     return _PLUS.sub("@", address.lower())
 
 
-def mailbox_for_addresses(addresses: list[str]) -> Mailbox | None:
-    """The first active mailbox among the recipients, in the order they were written."""
+def mailbox_for_addresses(addresses: list[str], *, sender: str) -> tuple[Mailbox | None, bool]:
+    """The first active mailbox among the recipients, in the order they were written, and
+    whether the sender is one of our mailboxes (active or not: a loop). One query."""
     plain = [plain_address(a) for a in addresses]
-    found = {m.address.lower(): m for m in Mailbox.objects.filter(active=True, address__in=plain)}
-    return next((found[a] for a in plain if a in found), None)
+    sender_plain = plain_address(sender)
+    rows = list(Mailbox.objects.filter(address__in=[*plain, sender_plain]))
+    found = {m.address.lower(): m for m in rows if m.active}
+    ours = any(m.address == sender_plain for m in rows)
+    return next((found[a] for a in plain if a in found), None), ours
 
 
 def mailbox_for_ticket(*, ticket_id: int) -> Mailbox | None:

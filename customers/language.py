@@ -129,7 +129,10 @@ def customer_language_record(*, customer: Customer, language: str, source: str) 
     if source not in _RANK or not source:
         raise ValueError(f"unknown language source '{source}'")
     code = language_from_tag(language)
-    if not code:
+    if not code or (customer.language, customer.language_source) == (code, source):
+        # Nothing to record, or the row as loaded already says it: no statement (every
+        # inbound message of a known customer would otherwise run an UPDATE that matches
+        # nothing).
         return customer
     replaceable = [s for s in _RANK if s and language_outranks(source, s)]
     changed = (

@@ -32,7 +32,7 @@ from channels_inbox.email.parse import (
     raw_bytes,
 )
 from channels_inbox.models import ImapAccount, InboundReceipt, Mailbox, ReceiptState
-from channels_inbox.selectors import mailbox_for_addresses, plain_address
+from channels_inbox.selectors import mailbox_for_addresses
 from channels_inbox.services.receipts import (
     Outcome,
     receipt_handler_register,
@@ -144,8 +144,8 @@ def email_ingest(*, raw: bytes, provider: str) -> Outcome:
     if _sender_over_limit(parsed.from_address):
         logger.warning("email from %s over the hourly limit: not ingested", parsed.from_address)
         return Outcome(ReceiptState.IGNORED, f"over the hourly limit for {parsed.from_address}")
-    mailbox = mailbox_for_addresses(parsed.to + parsed.cc)
-    if Mailbox.objects.filter(address=plain_address(parsed.from_address)).exists():
+    mailbox, ours = mailbox_for_addresses(parsed.to + parsed.cc, sender=parsed.from_address)
+    if ours:
         # One of our own addresses writing to us: a loop between mailboxes, never a customer.
         return Outcome(ReceiptState.IGNORED, f"sent from our own mailbox {parsed.from_address}")
     data = email_to_inbound(parsed, raw_sha256=digest, provider=provider, mailbox=mailbox)

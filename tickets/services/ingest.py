@@ -257,8 +257,11 @@ def _thread_resolve(data: InboundMessage) -> _Thread:
         follow_up_of, ticket = ticket, None
     created = ticket is None
     if ticket is None:
+        # Made in this transaction: nobody else sees it yet, so no lock and no re-read.
         ticket = _new_ticket(data, customer, follow_up_of=follow_up_of)
-    return _Thread(customer, identity, ticket_lock(ticket), created, follow_up_of, reason)
+    else:
+        ticket = ticket_lock(ticket)
+    return _Thread(customer, identity, ticket, created, follow_up_of, reason)
 
 
 def _sender_resolve(data: InboundMessage) -> tuple[Customer, Identity | None]:
