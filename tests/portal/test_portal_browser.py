@@ -94,6 +94,9 @@ def _reply_with_a_file(page: Page, axe: Axe, ticket: Ticket, name: str) -> None:
 
 def _new_request_with_a_suggestion(page: Page, axe: Axe, name: str) -> None:
     page.get_by_role("link", name="New request").first.click()
+    # htmx listens for typing once the page has loaded; a click returns at navigation, and
+    # a loaded CI machine once typed the subject (one input event) before that.
+    page.wait_for_load_state()
     page.locator("#new-category").select_option("returns")
     page.locator("#new-subject").fill("I want to return my tent")
     suggestion = page.locator("#portal-suggestions a").first
