@@ -254,7 +254,9 @@ def test_a_double_submit_stores_one_ticket_and_one_email(client: Any) -> None:
     first = client.post(URL, data)
     second = client.post(URL, data)
     assert first.status_code == second.status_code == 302
-    assert first["Location"] == second["Location"]
+    # The same confirmation: the signed value alike (its timestamp and signature differ when
+    # the two posts fall in two seconds).
+    assert first["Location"].split(":")[0] == second["Location"].split(":")[0]
     assert Ticket.objects.count() == 1
     assert Message.objects.count() == 1
     assert len(mail.outbox) == 1
